@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { projectRoot } from '../project-root.js';
+import { configSchema, type FileConfig } from './schema.js';
+
+/** Used when DATABASE_URL is not set: the local cluster `scripts/ensure-postgis.ts` provisions. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/planmap';
+
+export interface AppConfig extends FileConfig {
+  /** Where the YAML came from, for messages. */
+  readonly configFile: string;
+  /** From DATABASE_URL; a secret, never logged. */
+  readonly databaseUrl: string;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the configuration once, at start-up. The file is `CONFIG_FILE`
+ * (default `config/default.yaml`); `DATABASE_URL`, `PORT` and `PUBLIC_URL` override it.
+ * Throws ConfigError naming the file and the key path of every problem.
+ */
+export function loadConfig(env: Environment = process.env): AppConfig {
+  const configFile = resolveConfigFile(env.CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${configFile}: cannot read the configuration file`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${configFile}: not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  return parseConfig(raw, configFile, env);
+}
+
+/** Validates an already-parsed configuration object; exported for tests and tools. */
+export function parseConfig(raw: unknown, configFile: string, env: Environment = {}): AppConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`${configFile}: invalid configuration\n${formatIssues(result.error.issues)}`);
+  }
+  const config = result.data;
+  if (env.PORT !== undefined) config.server.port = parsePort(env.PORT);
+  if (env.PUBLIC_URL) config.server.publicUrl = env.PUBLIC_URL;
+  return deepFreeze({ ...config, configFile, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL });
+}
+
+function resolveConfigFile(fromEnv: string | undefined): string {
+  if (!fromEnv) return join(projectRoot, 'config', 'default.yaml');
+  return isAbsolute(fromEnv) ? fromEnv : join(process.cwd(), fromEnv);
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`PORT: "${value}" is not a TCP port number`);
+  return port;
+}
+
+/** One line per problem: `  tilesets[0].maxzoom: Too big: expected number to be <=24`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => `  ${formatPath([...issue.path, key])}: unknown key`);
+      }
+      return [`  ${formatPath(issue.path)}: ${issue.message}`];
+    })
+    .join('\n');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `config/*.yaml`. Every object is strict: an unknown key is an error that names
+ * its path. `config/default.yaml` documents every key with a comment.
+ */
+
+/** Dataset and tileset ids: lower case, so they are also safe PostgreSQL names and URL parts. */
+const idSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lower-case letter followed by up to 47 of [a-z0-9_]');
+
+/** Column names as they come from the survey standards (DLBM, TBMJ...): letters, digits, `_`. */
+const columnSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a column name of letters, digits and _');
+
+const zoomSchema = z.number().int().min(0).max(24);
+
+export const datasetKinds = ['landuse', 'admin_boundary', 'control_line', 'planning_zone'] as const;
+
+const datasetSchema = z.strictObject({
+  id: idSchema,
+  title: z.string().min(1),
+  kind: z.enum(datasetKinds),
+  /** Number of previous versions kept for rollback after a publish. */
+  keepVersions: z.number().int().min(1).max(100).default(3),
+});
+
+const tilesetSchema = z.strictObject({
+  id: idSchema,
+  title: z.string().min(1).optional(),
+  description: z.string().optional(),
+  /** Id of the dataset whose live version this tileset serves. */
+  source: idSchema,
+  geometryColumn: columnSchema.default('geom'),
+  idColumn: columnSchema.default('fid'),
+  /** Attribute columns written into each feature, in this order. */
+  properties: z.array(columnSchema).default([]),
+  minzoom: zoomSchema.default(0),
+  maxzoom: zoomSchema.default(16),
+  /** Tile coordinate resolution (MVT extent). */
+  extent: z.number().int().min(256).max(65536).default(4096),
+  /** Margin around each tile, in tile units, kept so that strokes do not show seams. */
+  buffer: z.number().int().min(0).max(4096).default(64),
+  /** Overrides `server.tileCacheControl` for this tileset. */
+  cacheControl: z.string().min(1).optional(),
+});
+
+const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Absolute URL clients reach this server at; when null it is derived from each request. */
+  publicUrl: z.url().nullable().default(null),
+  /** Trust X-Forwarded-Proto/-Host/-Prefix from a reverse proxy when deriving URLs. */
+  trustProxy: z.boolean().default(true),
+  tileCacheControl: z.string().min(1).default('public, max-age=300'),
+  /** Requests whose path is longer than this are refused with 400 before any parsing. */
+  maxPathLength: z.number().int().min(64).max(8192).default(1024),
+});
+
+const databaseSchema = z.strictObject({
+  poolSize: z.number().int().min(1).max(200).default(10),
+  /** Deadline for every statement (PostgreSQL statement_timeout). */
+  statementTimeoutMs: z.number().int().min(100).default(15000),
+  connectTimeoutMs: z.number().int().min(100).default(5000),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: serverSchema.default(serverSchema.parse({})),
+    database: databaseSchema.default(databaseSchema.parse({})),
+    datasets: z.array(datasetSchema).default([]),
+    tilesets: z.array(tilesetSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const datasetIds = new Set<string>();
+    config.datasets.forEach((dataset, i) => {
+      if (datasetIds.has(dataset.id)) {
+        ctx.addIssue({ code: 'custom', path: ['datasets', i, 'id'], message: `duplicate dataset id "${dataset.id}"` });
+      }
+      datasetIds.add(dataset.id);
+    });
+    const tilesetIds = new Set<string>();
+    config.tilesets.forEach((tileset, i) => {
+      if (tilesetIds.has(tileset.id)) {
+        ctx.addIssue({ code: 'custom', path: ['tilesets', i, 'id'], message: `duplicate tileset id "${tileset.id}"` });
+      }
+      tilesetIds.add(tileset.id);
+      if (!datasetIds.has(tileset.source)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tilesets', i, 'source'],
+          message: `unknown dataset "${tileset.source}" (declared: ${[...datasetIds].join(', ') || 'none'})`,
+        });
+      }
+      if (tileset.minzoom > tileset.maxzoom) {
+        ctx.addIssue({ code: 'custom', path: ['tilesets', i, 'minzoom'], message: `minzoom ${tileset.minzoom} is above maxzoom ${tileset.maxzoom}` });
+      }
+      const reserved = new Set([tileset.geometryColumn, tileset.idColumn]);
+      tileset.properties.forEach((property, j) => {
+        if (reserved.has(property)) {
+          ctx.addIssue({ code: 'custom', path: ['tilesets', i, 'properties', j], message: `"${property}" is the geometry or id column` });
+        }
+        if (tileset.properties.indexOf(property) !== j) {
+          ctx.addIssue({ code: 'custom', path: ['tilesets', i, 'properties', j], message: `"${property}" is listed twice` });
+        }
+      });
+    });
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type FileConfig = z.output<typeof configSchema>;
+export type DatasetConfig = FileConfig['datasets'][number];
+export type TilesetConfig = FileConfig['tilesets'][number];
+export type ServerConfig = FileConfig['server'];
+export type DatabaseConfig = FileConfig['database'];

@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../core/config/load-config.js';
+import { migrate } from '../../core/db/migrate.js';
+import { createPool } from '../../core/db/pool.js';
+import { createLogger } from '../../core/logger.js';
+import { generateSample } from '../sample/generate-sample.js';
+
+const USAGE = `Usage: npm run sample -- [--parcels N] [--seed TEXT]
+
+Generates the Liaocheng sample (三调 land-use parcels and county outlines) and publishes it as
+new versions of the datasets "landuse" and "county" in DATABASE_URL.
+
+  --parcels N   about how many parcels (default 50000)
+  --seed TEXT   seed of the deterministic generator (default "liaocheng")
+  --help        this text`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { parcels: { type: 'string', default: '50000' }, seed: { type: 'string', default: 'liaocheng' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const parcels = Number(values.parcels);
+  if (!Number.isInteger(parcels) || parcels < 10 || parcels > 5_000_000) {
+    console.error(`--parcels: "${values.parcels}" is not a whole number between 10 and 5000000\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const logger = createLogger('sample');
+  const pool = createPool({ url: config.databaseUrl, database: config.database, applicationName: 'planmap-sample', logger });
+  try {
+    await migrate(pool, logger);
+    const started = Date.now();
+    const result = await generateSample(pool, config, { parcels, seed: values.seed }, logger);
+    console.log(`landuse v${result.landuse.version}: ${result.landuse.featureCount} parcels; ` +
+      `county v${result.county.version}: ${result.county.featureCount} outlines (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
