@@ -1,0 +1,26 @@
+import type { AppConfig } from '../../core/config/load-config.js';
+import type { Pool } from '../../core/db/pool.js';
+import type { Logger } from '../../core/logger.js';
+import { COUNTY_SAMPLE_DATASET, generateSample, LANDUSE_SAMPLE_DATASET } from './generate-sample.js';
+
+/** Parcels in the sample that `npm start` bundles; `SAMPLE_PARCELS` changes it. */
+export const DEFAULT_SAMPLE_PARCELS = 50_000;
+
+/**
+ * On an empty database (no dataset has ever been published), publishes the Liaocheng sample so
+ * that a fresh start shows a map. Returns true when it did.
+ */
+export async function ensureSampleData(pool: Pool, config: AppConfig, logger: Logger, parcels = DEFAULT_SAMPLE_PARCELS): Promise<boolean> {
+  const { rows } = await pool.query<{ published: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM meta.dataset_versions) AS published',
+  );
+  if (rows[0]?.published) return false;
+  const declared = new Set(config.datasets.map((dataset) => dataset.id));
+  if (!declared.has(LANDUSE_SAMPLE_DATASET) || !declared.has(COUNTY_SAMPLE_DATASET)) {
+    logger.warn('empty database, but the configuration declares no "landuse" and "county" datasets: no sample loaded');
+    return false;
+  }
+  logger.info({ parcels }, 'empty database: publishing the bundled Liaocheng sample data');
+  await generateSample(pool, config, { parcels, seed: 'liaocheng' }, logger);
+  return true;
+}
