@@ -25,19 +25,22 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  */
 export function loadConfig(env: Environment = process.env): AppConfig {
   const configFile = resolveConfigFile(env.CONFIG_FILE);
+  return parseConfig(readConfigFile(configFile), configFile, env);
+}
+
+/** The YAML of a configuration file, parsed but not validated. */
+export function readConfigFile(configFile: string): unknown {
   let text: string;
   try {
     text = readFileSync(configFile, 'utf8');
   } catch (error) {
     throw new ConfigError(`${configFile}: cannot read the configuration file`, { cause: error });
   }
-  let raw: unknown;
   try {
-    raw = parseYaml(text) ?? {};
+    return parseYaml(text) ?? {};
   } catch (error) {
     throw new ConfigError(`${configFile}: not valid YAML: ${(error as Error).message}`, { cause: error });
   }
-  return parseConfig(raw, configFile, env);
 }
 
 /** Validates an already-parsed configuration object; exported for tests and tools. */
@@ -52,7 +55,7 @@ export function parseConfig(raw: unknown, configFile: string, env: Environment =
   return deepFreeze({ ...config, configFile, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL });
 }
 
-function resolveConfigFile(fromEnv: string | undefined): string {
+export function resolveConfigFile(fromEnv: string | undefined): string {
   if (!fromEnv) return join(projectRoot, 'config', 'default.yaml');
   return isAbsolute(fromEnv) ? fromEnv : join(process.cwd(), fromEnv);
 }
