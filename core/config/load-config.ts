@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { projectRoot } from '../project-root.js';
-import { configSchema, type FileConfig } from './schema.js';
+import { configSchema, publicUrlSchema, type FileConfig } from './schema.js';
 
 /** Used when DATABASE_URL is not set: the local cluster `scripts/ensure-postgis.ts` provisions. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/planmap';
@@ -51,7 +51,7 @@ export function parseConfig(raw: unknown, configFile: string, env: Environment =
   }
   const config = result.data;
   if (env.PORT !== undefined) config.server.port = parsePort(env.PORT);
-  if (env.PUBLIC_URL) config.server.publicUrl = env.PUBLIC_URL;
+  if (env.PUBLIC_URL) config.server.publicUrl = parsePublicUrl(env.PUBLIC_URL);
   return deepFreeze({ ...config, configFile, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL });
 }
 
@@ -64,6 +64,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`PORT: "${value}" is not a TCP port number`);
   return port;
+}
+
+function parsePublicUrl(value: string): string {
+  const result = publicUrlSchema.safeParse(value);
+  if (!result.success) throw new ConfigError(`PUBLIC_URL: "${value}" is not an absolute URL`);
+  return result.data;
 }
 
 /** One line per problem: `  tilesets[0].maxzoom: Too big: expected number to be <=24`. */

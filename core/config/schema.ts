@@ -47,10 +47,13 @@ const tilesetSchema = z.strictObject({
   cacheControl: z.string().min(1).optional(),
 });
 
+/** An absolute http(s) URL; also used to check PUBLIC_URL. */
+export const publicUrlSchema = z.url({ protocol: /^https?$/ });
+
 const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   /** Absolute URL clients reach this server at; when null it is derived from each request. */
-  publicUrl: z.url().nullable().default(null),
+  publicUrl: publicUrlSchema.nullable().default(null),
   /** Trust X-Forwarded-Proto/-Host/-Prefix from a reverse proxy when deriving URLs. */
   trustProxy: z.boolean().default(true),
   tileCacheControl: z.string().min(1).default('public, max-age=300'),

@@ -147,11 +147,21 @@ export function tileFromBounds(set: TileMatrixSet, [minX, minY, maxX, maxY]: Bou
   return expected.every((value, i) => Math.abs(value - [minX, minY, maxX, maxY][i]!) <= tolerance) ? tile : null;
 }
 
-/** The tile at level z containing a point given in CRS units (east and south edges excluded). */
+/**
+ * The tile at level z containing a point given in CRS units. A tile owns its west and north
+ * edges (as `tileBounds` computes them), not its east and south ones.
+ */
 export function tileAtPoint(set: TileMatrixSet, z: number, pointX: number, pointY: number): TileCoord {
   const span = tileSpan(set, z);
-  const x = Math.floor((pointX - set.origin[0]) / span);
-  const y = Math.floor((set.origin[1] - pointY) / span);
+  const [originX, originY] = set.origin;
+  let x = Math.floor((pointX - originX) / span);
+  let y = Math.floor((originY - pointY) / span);
+  // The division can land a hair off a tile edge; settle it against the edges exactly as
+  // tileBounds computes them, so a point on an edge belongs to the tile that owns it.
+  if (originX + (x + 1) * span <= pointX) x += 1;
+  else if (originX + x * span > pointX) x -= 1;
+  if (originY - (y + 1) * span >= pointY) y += 1;
+  else if (originY - y * span < pointY) y -= 1;
   return {
     z,
     x: Math.min(Math.max(x, 0), matrixWidth(set, z) - 1),

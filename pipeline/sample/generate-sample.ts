@@ -68,6 +68,9 @@ export async function generateSample(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Bulk geometry work, not a request: the pool's per-statement deadline (meant for tiles)
+    // would cancel it on a busy machine.
+    await client.query('SET LOCAL statement_timeout = 0');
     await createHelpers(client);
     await loadCountyOutlines(client);
     const countyResult = await writeVersion(client, county, COUNTY_COLUMNS, async (table) => {
@@ -112,7 +115,7 @@ async function writeVersion(
 
 /** A deterministic uniform number in [0, 1) from a text key. */
 async function createHelpers(client: PoolClient): Promise<void> {
-  await client.query(`CREATE FUNCTION pg_temp.hash01(key text) RETURNS double precision
+  await client.query(`CREATE OR REPLACE FUNCTION pg_temp.hash01(key text) RETURNS double precision
     LANGUAGE sql IMMUTABLE AS $$
       SELECT ('x' || substr(md5(key), 1, 12))::bit(48)::bigint / 281474976710656.0
     $$`);
