@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { projectRoot } from '../../core/project-root.js';
+
+/** Start-up compiles the sources (tsx) and applies migrations; the sample is already there. */
+const READY_TIMEOUT_MS = 120_000;
+const READY_POLL_MS = 250;
+/** After SIGTERM the server drains and closes its pool; past this it is killed. */
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface ServerProcess {
+  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  readonly baseUrl: string;
+  /** Stops the server (SIGTERM, then SIGKILL); safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real server (`server/main.ts`) as a child process on a free port, on the given
+ * database, and resolves once GET /ready answers 200. Its log (LOG_LEVEL=warn) goes to our
+ * stderr, so the printed table stays clean. Rejects, after stopping it, when the server exits
+ * or is not ready in time.
+ */
+export async function startServer(databaseUrl: string): Promise<ServerProcess> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(process.stderr);
+  child.stderr?.pipe(process.stderr);
+  const server: ServerProcess = { baseUrl: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  try {
+    await waitUntilReady(child, server.baseUrl);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+async function waitUntilReady(child: ChildProcess, baseUrl: string): Promise<void> {
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`the server exited during start-up (exit code ${child.exitCode ?? child.signalCode}); its log is above`);
+    if ((await readyStatus(baseUrl)) === 200) return;
+    await sleep(READY_POLL_MS);
+  }
+  throw new Error(`the server was not ready within ${READY_TIMEOUT_MS / 1000} s (GET ${baseUrl}/ready)`);
+}
+
+/** Status of GET /ready, or null while nothing listens yet. */
+function readyStatus(baseUrl: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const request = get(`${baseUrl}/ready`, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? null);
+    });
+    request.setTimeout(READY_POLL_MS * 8, () => request.destroy());
+    request.on('error', () => resolve(null));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  // Cancelled once the child exits, so that the timer does not hold the process open.
+  const timer = new AbortController();
+  const timeout = sleep(STOP_TIMEOUT_MS, 'timeout', { signal: timer.signal }).catch(() => 'cancelled');
+  const outcome = await Promise.race([exited, timeout]);
+  timer.abort();
+  if (outcome === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** A port nothing listens on now: the OS picks one, we release it for the server. */
+async function findFreePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address();
+  probe.close();
+  await once(probe, 'close');
+  if (!address || typeof address === 'string') throw new Error('could not find a free TCP port');
+  return address.port;
+}
