@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { loadConfig } from '../core/config/load-config.js';
 import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   await ensureSampleData(pool, config, logger, Number(process.env.SAMPLE_PARCELS ?? DEFAULT_SAMPLE_PARCELS));
   const catalog = await loadTilesetCatalog(pool, config, logger);
   const app = createApp({ config, pool, logger, catalog: () => catalog });
-  const server = app.listen(config.server.port, () => {
+  const server = createServer(app).listen(config.server.port, () => {
     logger.info({ port: config.server.port, tilesets: catalog.list().map((layer) => layer.id) }, 'planmap listening');
   });
   const shutdown = (signal: string) => {

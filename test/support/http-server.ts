@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 
 export interface RunningServer {
   readonly baseUrl: string;
@@ -8,7 +7,7 @@ export interface RunningServer {
 }
 
 /** Listens on an ephemeral port of 127.0.0.1. */
-export async function listen(app: Express): Promise<RunningServer> {
+export async function listen(app: http.RequestListener): Promise<RunningServer> {
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
