@@ -1,17 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../core/config/load-config.js';
 import type { TilesetConfig } from '../core/config/schema.js';
+import type { Pool } from '../core/db/pool.js';
 import { WebMercatorQuad } from '../core/grid/tile-matrix-set.js';
 import { createLogger } from '../core/logger.js';
-import { buildMvtQuery } from '../server/sources/mvt-query.js';
+import { buildMvtQuery, type MvtQuery } from '../server/sources/mvt-query.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './support/bench-options.js';
 import { HttpClients } from './support/http-clients.js';
+import { findLoadTools, MissingToolError, type LoadTools } from './support/load-tools.js';
 import { collectMachineInfo, formatMachineInfo, type MachineInfo } from './support/machine-info.js';
-import { measureZoom, type ZoomMeasurement } from './support/measure-zoom.js';
+import { measureZoom } from './support/measure-zoom.js';
+import { measureZoomWithTools, toolPhases } from './support/measure-zoom-c.js';
+import { createPgbenchSide, createTileTable, pgbenchThreadCount } from './support/pgbench-load.js';
 import { formatDetailTable, formatSummaryTable, summarise } from './support/report.js';
-import { startServer } from './support/server-process.js';
+import { startServer, type ServerProcess } from './support/server-process.js';
 import { SqlClients } from './support/sql-clients.js';
-import { selectTileLists } from './support/tile-list.js';
+import { selectTileLists, type TileList } from './support/tile-list.js';
+import { createWrkSide, wrkThreadCount } from './support/wrk-load.js';
+import type { ZoomMeasurement } from './support/zoom-measurement.js';
 
 /**
  * `npm run bench:tiles`: tiles per second of the server's ST_AsMVT statement run directly
@@ -40,6 +49,8 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
     console.log(USAGE);
     return 0;
   }
+  // Before anything slow, so that a missing wrk or pgbench is reported at once.
+  const tools = options.load === 'c' ? await findLoadTools(process.env) : null;
   // The same configuration the child server reads (CONFIG_FILE), pointed at the bench database.
   const config = loadConfig({ ...process.env, DATABASE_URL: options.databaseUrl });
   const tileset = findTileset(config, options.zooms);
@@ -56,20 +67,78 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   const server = await startServer(config.databaseUrl);
   onCleanup(() => server.stop());
   signal.throwIfAborted();
-  const sql = await SqlClients.open(config.databaseUrl, config.database, options.concurrency);
-  onCleanup(() => sql.close());
-  const http = new HttpClients(server.baseUrl, options.concurrency);
-  onCleanup(() => http.close());
   if (options.concurrency > config.database.poolSize) {
     progress(`warning: --concurrency ${options.concurrency} exceeds the server's database.poolSize ${config.database.poolSize}: ` +
       'HTTP requests queue for a connection while the SQL side has one per client');
   }
 
-  const sides = { sql: sql.fetcher(buildMvtQuery(tileset, WebMercatorQuad)), http: http.fetcher(TILESET_ID) };
+  const bench: Bench = { config, options, lists, server, query: buildMvtQuery(tileset, WebMercatorQuad), signal, onCleanup };
+  const measurements = tools ? await measureWithTools(bench, tools, pool) : await measureWithNode(bench);
+  printReport(machine, config, options, parcelCount, measurements, describeLoad(options, tools));
+  return reportErrors(measurements);
+}
+
+/** What both ways of measuring need. */
+interface Bench {
+  readonly config: AppConfig;
+  readonly options: BenchOptions;
+  readonly lists: readonly TileList[];
+  readonly server: ServerProcess;
+  readonly query: MvtQuery;
+  readonly signal: AbortSignal;
+  readonly onCleanup: (cleanup: Cleanup) => void;
+}
+
+/** `--load node`: pg and node:http clients in this process. */
+async function measureWithNode({ config, options, lists, server, query, signal, onCleanup }: Bench): Promise<ZoomMeasurement[]> {
+  const sql = await SqlClients.open(config.databaseUrl, config.database, options.concurrency);
+  onCleanup(() => sql.close());
+  const http = new HttpClients(server.baseUrl, options.concurrency);
+  onCleanup(() => http.close());
+  const sides = { sql: sql.fetcher(query), http: http.fetcher(TILESET_ID) };
   const measurements: ZoomMeasurement[] = [];
   for (const list of lists) measurements.push(await measureZoom(list, sides, { ...options, signal }, progress));
-  printReport(machine, config, options, parcelCount, measurements);
-  return reportErrors(measurements);
+  return measurements;
+}
+
+/** `--load c`: pgbench and wrk, with their scripts in a temporary directory. */
+async function measureWithTools({ config, options, lists, server, query, signal, onCleanup }: Bench, tools: LoadTools, pool: Pool): Promise<ZoomMeasurement[]> {
+  const directory = await mkdtemp(join(tmpdir(), 'planmap-bench-'));
+  onCleanup(() => rm(directory, { recursive: true, force: true }));
+  const table = await createTileTable(pool, lists, query);
+  onCleanup(() => table.drop());
+  const measurements: ZoomMeasurement[] = [];
+  for (const list of lists) {
+    const sides = {
+      sql: await createPgbenchSide(list, {
+        pgbenchPath: tools.pgbench.path, databaseUrl: config.databaseUrl, database: config.database,
+        query, table, concurrency: options.concurrency, directory,
+      }),
+      http: await createWrkSide(list, {
+        wrkPath: tools.wrk.path, baseUrl: server.baseUrl, tilesetId: TILESET_ID, concurrency: options.concurrency, directory,
+      }),
+    };
+    measurements.push(await measureZoomWithTools(list, sides, { seconds: options.seconds, signal }, progress));
+  }
+  return measurements;
+}
+
+/** The header lines that say who sent the load and for how long. */
+function describeLoad(options: BenchOptions, tools: LoadTools | null): Record<string, string> {
+  const clients = `${options.concurrency} concurrent clients per side`;
+  if (!tools) {
+    return {
+      load: 'node: pg and node:http clients in the benchmark process',
+      run: `${clients}, ${options.seconds} s per side and zoom (SQL, HTTP, HTTP, SQL halves)`,
+    };
+  }
+  const { sqlHalfSeconds, httpSeconds } = toolPhases(options.seconds);
+  const threads = (count: number) => `${count} thread${count === 1 ? '' : 's'}`;
+  return {
+    load: `c: ${tools.pgbench.version} for SQL (-M prepared, ${threads(pgbenchThreadCount(options.concurrency))}), ` +
+      `${tools.wrk.version.replace(/ Copyright.*/, '')} for HTTP (${threads(wrkThreadCount(options.concurrency))})`,
+    run: `${clients}; per zoom SQL ${sqlHalfSeconds} s, HTTP ${httpSeconds} s, SQL ${sqlHalfSeconds} s`,
+  };
 }
 
 /** The measured tileset, with every requested zoom inside its range. */
@@ -84,11 +153,19 @@ function findTileset(config: AppConfig, zooms: readonly number[]): TilesetConfig
   return tileset;
 }
 
-function printReport(machine: MachineInfo, config: AppConfig, options: BenchOptions, parcelCount: number, measurements: readonly ZoomMeasurement[]): void {
+function printReport(
+  machine: MachineInfo,
+  config: AppConfig,
+  options: BenchOptions,
+  parcelCount: number,
+  measurements: readonly ZoomMeasurement[],
+  load: Record<string, string>,
+): void {
   console.log(formatMachineInfo(machine, {
+    'load after': loadavg().map((load) => load.toFixed(2)).join(' '),
     parcels: parcelCount,
     'server pool': `${config.database.poolSize} connections`,
-    run: `${options.concurrency} concurrent clients per side, ${options.seconds} s per side and zoom (SQL, HTTP, HTTP, SQL halves)`,
+    ...load,
   }));
   console.log(`\n${formatSummaryTable(measurements.map(summarise))}`);
   console.log(`\n${formatDetailTable(measurements)}`);
@@ -138,7 +215,9 @@ main(interruption.signal, (cleanup) => cleanups.push(cleanup)).then(
       console.error(`bench: ${error.message}`);
       process.exit(130);
     }
-    console.error(error instanceof UsageError ? error.message : `bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    // A bad option and a missing load tool: the user has to change the command or the machine.
+    const isUsage = error instanceof UsageError || error instanceof MissingToolError;
+    console.error(isUsage ? error.message : `bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(isUsage ? 2 : 1);
   },
 );

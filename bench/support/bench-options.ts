@@ -3,14 +3,17 @@ import { parseArgs } from 'node:util';
 /** Where the benchmark keeps its own copy of the sample, apart from the working database. */
 export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/planmap_bench';
 
-export const USAGE = `Usage: npm run bench:tiles -- [--concurrency N] [--seconds S] [--parcels N] [--zooms LIST]
+export const USAGE = `Usage: npm run bench:tiles -- [--load c|node] [--concurrency N] [--seconds S] [--parcels N] [--zooms LIST]
 
 Measures vector tiles per second of the landuse tileset two ways, on the same tiles: the
-server's own ST_AsMVT statement run directly over N pg connections, and the real HTTP server
-(a child process) under N keep-alive clients. Prints both rates, their ratio and the target.
+server's own ST_AsMVT statement run directly over N PostgreSQL connections, and the real HTTP
+server (a child process) under N keep-alive clients. Prints both rates, their ratio and the target.
 
-  --concurrency N  concurrent pg clients and concurrent HTTP clients (default 8, 1 to 200)
-  --seconds S      measured seconds per side and zoom (default 10, 1 to 3600)
+  --load c|node    load generators (default c): c = pgbench for SQL and wrk for HTTP, which cost
+                   little CPU (apt-get install wrk); node = pg and node:http in this process
+  --concurrency N  concurrent SQL clients and concurrent HTTP clients (default 8, 1 to 200)
+  --seconds S      measured seconds per side and zoom (default 10, 1 to 3600; whole seconds
+                   with --load c, as wrk and pgbench take them)
   --parcels N      the bench database must hold about this many parcels; fewer and the sample is
                    regenerated with N (default 50000, 50000 to 5000000)
   --zooms LIST     comma-separated zoom levels (default 12,14,16)
@@ -19,8 +22,16 @@ server's own ST_AsMVT statement run directly over N pg connections, and the real
 BENCH_DATABASE_URL names the bench database (default ${DEFAULT_BENCH_DATABASE_URL});
 it is created when missing. CONFIG_FILE picks the configuration, as for the server.`;
 
+/**
+ * Who sends the load. The load generators share the CPUs with PostgreSQL and the server, so
+ * their own cost per request moves the ratio: `c` (pgbench, wrk) costs a fraction of `node`.
+ */
+export const LOAD_MODES = ['c', 'node'] as const;
+export type LoadMode = (typeof LOAD_MODES)[number];
+
 export interface BenchOptions {
-  /** Concurrent pg clients on the SQL side and concurrent HTTP clients on the HTTP side. */
+  readonly load: LoadMode;
+  /** Concurrent SQL connections on the SQL side and concurrent HTTP clients on the HTTP side. */
   readonly concurrency: number;
   /** Measured time per side and zoom, in seconds (split over two runs, see README). */
   readonly seconds: number;
@@ -42,6 +53,7 @@ export function parseBenchOptions(args: readonly string[], env: NodeJS.ProcessEn
   const values = readArgs(args);
   if (values.help) return null;
   return {
+    load: parseLoadMode(values.load),
     concurrency: parseInteger('--concurrency', values.concurrency, 1, 200),
     seconds: parseSeconds(values.seconds),
     parcels: parseInteger('--parcels', values.parcels, 50_000, 5_000_000),
@@ -55,6 +67,7 @@ function readArgs(args: readonly string[]) {
     return parseArgs({
       args: [...args],
       options: {
+        load: { type: 'string', default: 'c' },
         concurrency: { type: 'string', default: '8' },
         seconds: { type: 'string', default: '10' },
         parcels: { type: 'string', default: '50000' },
@@ -66,6 +79,12 @@ function readArgs(args: readonly string[]) {
     // Unknown options and missing values: parseArgs names the option in its message.
     throw new UsageError((error as Error).message);
   }
+}
+
+function parseLoadMode(text: string): LoadMode {
+  const mode = LOAD_MODES.find((candidate) => candidate === text);
+  if (!mode) throw new UsageError(`--load: "${text}" is not one of ${LOAD_MODES.join(', ')}`);
+  return mode;
 }
 
 function parseInteger(option: string, text: string, min: number, max: number): number {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { TileCoord } from '../../core/grid/tile-matrix-set.js';
+import { percentile, type SideStats } from './zoom-measurement.js';
 
 /** What one request for a tile brought back. */
 export interface TileResponse {
@@ -110,5 +111,23 @@ export function mergeResults(a: LoadResult, b: LoadResult): LoadResult {
     bytes: a.bytes + b.bytes,
     elapsedMs: a.elapsedMs + b.elapsedMs,
     latenciesMs: [...a.latenciesMs, ...b.latenciesMs],
+  };
+}
+
+/** A run as the report reads it: latencies reduced to mean and nearest-rank percentiles. */
+export function toSideStats(result: LoadResult): SideStats {
+  const sorted = Float64Array.from(result.latenciesMs).sort();
+  const sum = sorted.reduce((total, latency) => total + latency, 0);
+  return {
+    tileCount: result.tileCount,
+    elapsedMs: result.elapsedMs,
+    errorCount: result.errorCount,
+    errorSamples: result.errorSamples,
+    meanLatencyMs: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+    p50LatencyMs: percentile(sorted, 0.5),
+    p99LatencyMs: percentile(sorted, 0.99),
+    emptyCount: result.emptyCount,
+    bodyBytes: result.bytes,
+    wireBytes: null,
   };
 }

@@ -1,18 +1,6 @@
-import { mergeResults, runLoad, TileCycle, type FetchTile, type LoadResult } from './load-runner.js';
+import { mergeResults, runLoad, TileCycle, toSideStats, type FetchTile } from './load-runner.js';
 import type { TileList } from './tile-list.js';
-
-/**
- * Unmeasured run of each side before a zoom is measured: prepares the statement on every
- * connection, opens the keep-alive sockets, lets V8 optimise the hot paths and brings this
- * zoom's pages into PostgreSQL's cache.
- */
-const WARMUP_SECONDS = 2;
-
-export interface ZoomMeasurement {
-  readonly list: TileList;
-  readonly sql: LoadResult;
-  readonly http: LoadResult;
-}
+import { WARMUP_SECONDS, withWarmupErrors, type ZoomMeasurement } from './zoom-measurement.js';
 
 export interface BenchSides {
   readonly sql: FetchTile;
@@ -20,11 +8,12 @@ export interface BenchSides {
 }
 
 /**
- * Measures one zoom: a warm-up of each side, then the measured time of each side split in two
- * halves run in the order SQL, HTTP, HTTP, SQL (ABBA). Whatever drifts during the zoom (cache
- * warming, background work, CPU clock) then weighs on both sides alike. Each side keeps its
- * place in the tile list across its halves, so both sides request the same tiles in the same
- * order. Warm-up errors count as errors too; its tiles and times do not count.
+ * `--load node`: measures one zoom with the clients of this process (pg, node:http). A warm-up
+ * of each side, then the measured time of each side split in two halves run in the order SQL,
+ * HTTP, HTTP, SQL (ABBA). Whatever drifts during the zoom (cache warming, background work, CPU
+ * clock) then weighs on both sides alike. Each side keeps its place in the tile list across
+ * its halves, so both sides request the same tiles in the same order. Warm-up errors count as
+ * errors too; its tiles and times do not count.
  */
 export async function measureZoom(
   list: TileList,
@@ -51,16 +40,8 @@ export async function measureZoom(
   const sqlSecond = await run(sides.sql, sqlCycle, halfMs);
   return {
     list,
-    sql: withErrorsOf(mergeResults(sqlFirst, sqlSecond), sqlWarmup),
-    http: withErrorsOf(mergeResults(httpFirst, httpSecond), httpWarmup),
-  };
-}
-
-function withErrorsOf(result: LoadResult, warmup: LoadResult): LoadResult {
-  if (warmup.errorCount === 0) return result;
-  return {
-    ...result,
-    errorCount: result.errorCount + warmup.errorCount,
-    errorSamples: [...warmup.errorSamples.map((sample) => `(warm-up) ${sample}`), ...result.errorSamples],
+    sql: withWarmupErrors(toSideStats(mergeResults(sqlFirst, sqlSecond)), sqlWarmup),
+    http: withWarmupErrors(toSideStats(mergeResults(httpFirst, httpSecond)), httpWarmup),
+    lookup: null,
   };
 }

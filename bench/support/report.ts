@@ -1,5 +1,4 @@
-import type { LoadResult } from './load-runner.js';
-import type { ZoomMeasurement } from './measure-zoom.js';
+import type { LookupCost, SideStats, ZoomMeasurement } from './zoom-measurement.js';
 
 /**
  * HTTP tiles/s the server should reach, as a share of the raw SQL rate at the same zoom. At
@@ -26,15 +25,14 @@ export function summarise({ list, sql, http }: ZoomMeasurement): ZoomSummary {
   const httpRate = tilesPerSecond(http);
   const ratio = sqlRate > 0 ? httpRate / sqlRate : null;
   const target = TARGET_RATIOS.get(list.z) ?? null;
-  const sorted = sortedLatencies(http);
   return {
     z: list.z,
     listSize: list.tiles.length,
     sqlTilesPerSecond: sqlRate,
     httpTilesPerSecond: httpRate,
     ratio,
-    httpP50Ms: percentile(sorted, 0.5),
-    httpP99Ms: percentile(sorted, 0.99),
+    httpP50Ms: http.p50LatencyMs ?? Number.NaN,
+    httpP99Ms: http.p99LatencyMs ?? Number.NaN,
     target,
     verdict: verdictOf(ratio, target, sql.errorCount + http.errorCount),
   };
@@ -64,44 +62,55 @@ export function formatSummaryTable(summaries: readonly ZoomSummary[]): string {
   );
 }
 
-/** What lies behind the rates: SQL latencies, tile sizes on each side, empty tiles, errors. */
+/**
+ * What lies behind the rates: tiles per side, SQL latencies, tile sizes, empty tiles, errors,
+ * and with `--load c` the tile lookup pgbench adds to each SQL transaction. A column no row has
+ * a value for (what this load generator does not tell) is left out.
+ */
 export function formatDetailTable(measurements: readonly ZoomMeasurement[]): string {
+  const columns: [string, (row: ZoomMeasurement) => string | null][] = [
+    ['zoom', ({ list }) => String(list.z)],
+    ['SQL tiles', ({ sql }) => String(sql.tileCount)],
+    ['HTTP tiles', ({ http }) => String(http.tileCount)],
+    ['SQL mean ms', ({ sql }) => sql.meanLatencyMs.toFixed(2)],
+    ['SQL p50 ms', ({ sql }) => sql.p50LatencyMs?.toFixed(1) ?? null],
+    ['SQL p99 ms', ({ sql }) => sql.p99LatencyMs?.toFixed(1) ?? null],
+    ['lookup ms', ({ lookup }) => lookup?.inRunMeanMs.toFixed(3) ?? null],
+    ['lookup alone/s', ({ lookup }) => lookup?.aloneTxPerSecond.toFixed(0) ?? null],
+    ['SQL tiles/s less lookup', ({ sql, lookup }) => lookup ? tilesPerSecondLessLookup(sql, lookup) : null],
+    ['MVT KiB', ({ sql }) => meanKib(sql.bodyBytes, sql.tileCount)],
+    ['gzip KiB', ({ http }) => meanKib(http.bodyBytes, http.tileCount)],
+    ['wire KiB', ({ http }) => meanKib(http.wireBytes, http.tileCount)],
+    ['empty SQL/HTTP', ({ sql, http }) => (sql.emptyCount === null && http.emptyCount === null ? null : `${sql.emptyCount ?? '-'}/${http.emptyCount ?? '-'}`)],
+    ['errors SQL/HTTP', ({ sql, http }) => `${sql.errorCount}/${http.errorCount}`],
+  ];
+  const cells = columns.map(([header, cell]) => [header, measurements.map(cell)] as const)
+    .filter(([, values]) => values.some((value) => value !== null));
   return formatTable(
-    ['zoom', 'SQL tiles', 'HTTP tiles', 'SQL p50 ms', 'SQL p99 ms', 'MVT KiB', 'gzip KiB', 'empty SQL/HTTP', 'errors SQL/HTTP'],
-    measurements.map(({ list, sql, http }) => {
-      const sqlSorted = sortedLatencies(sql);
-      return [
-        String(list.z),
-        String(sql.tileCount),
-        String(http.tileCount),
-        percentile(sqlSorted, 0.5).toFixed(1),
-        percentile(sqlSorted, 0.99).toFixed(1),
-        meanKib(sql),
-        meanKib(http),
-        `${sql.emptyCount}/${http.emptyCount}`,
-        `${sql.errorCount}/${http.errorCount}`,
-      ];
-    }),
+    cells.map(([header]) => header),
+    measurements.map((_, row) => cells.map(([, values]) => values[row] ?? '-')),
   );
 }
 
-function tilesPerSecond(result: LoadResult): number {
-  return result.elapsedMs > 0 ? (result.tileCount * 1000) / result.elapsedMs : 0;
+function tilesPerSecond(stats: SideStats): number {
+  return stats.elapsedMs > 0 ? (stats.tileCount * 1000) / stats.elapsedMs : 0;
 }
 
-function meanKib(result: LoadResult): string {
-  return result.tileCount > 0 ? (result.bytes / result.tileCount / 1024).toFixed(1) : '-';
+/**
+ * An estimate of the SQL rate without the lookup, for a machine whose CPUs are the limit: a
+ * transaction takes 1/rate of the machine, a lookup alone 1/(lookups per second), and the
+ * statement the difference. The ratio in the summary is taken against the measured rate.
+ */
+function tilesPerSecondLessLookup(sql: SideStats, lookup: LookupCost): string {
+  const sqlRate = tilesPerSecond(sql);
+  if (!(sqlRate > 0) || !(lookup.aloneTxPerSecond > 0)) return '-';
+  const statementSeconds = 1 / sqlRate - 1 / lookup.aloneTxPerSecond;
+  return statementSeconds > 0 ? (1 / statementSeconds).toFixed(1) : '-';
 }
 
-function sortedLatencies(result: LoadResult): Float64Array {
-  return Float64Array.from(result.latenciesMs).sort();
-}
-
-/** Nearest-rank percentile of sorted values; NaN when there are none. */
-export function percentile(sorted: Float64Array, share: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil(share * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+function meanKib(bytes: number | null, count: number): string | null {
+  if (bytes === null) return null;
+  return count > 0 ? (bytes / count / 1024).toFixed(1) : '-';
 }
 
 /** A Markdown table, columns padded so that it also reads well in a terminal. */

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DatabaseConfig } from '../../core/config/schema.js';
+import { sessionSettings } from '../../core/db/pool.js';
 import type { TileCoord } from '../../core/grid/tile-matrix-set.js';
 import type { MvtQuery } from '../../server/sources/mvt-query.js';
 import type { FetchTile } from './load-runner.js';
@@ -21,7 +22,8 @@ export class SqlClients {
     const clients = Array.from({ length: count }, () => new pg.Client({
       connectionString: url,
       connectionTimeoutMillis: database.connectTimeoutMs,
-      statement_timeout: database.statementTimeoutMs,
+      // The server's own session settings (deadline, plan cache mode), so both sides plan alike.
+      options: sessionSettings(database),
       application_name: 'planmap-bench-sql',
     }));
     // A connection that dies mid-run makes its next queries fail, which the run counts as

@@ -66,6 +66,12 @@ const databaseSchema = z.strictObject({
   /** Deadline for every statement (PostgreSQL statement_timeout). */
   statementTimeoutMs: z.number().int().min(100).default(15000),
   connectTimeoutMs: z.number().int().min(100).default(5000),
+  /**
+   * PostgreSQL plan_cache_mode of the server's connections. Tile statements are prepared once
+   * per connection; a generic plan (GIST index scan for every tile) skips re-planning, which
+   * costs more than running a z16 tile (bench/README.md).
+   */
+  planCacheMode: z.enum(['auto', 'force_generic_plan', 'force_custom_plan']).default('force_generic_plan'),
 });
 
 export const configSchema = z

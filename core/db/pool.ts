@@ -22,7 +22,7 @@ export function createPool({ url, database, applicationName, logger }: PoolOptio
     connectionString: url,
     max: database.poolSize,
     connectionTimeoutMillis: database.connectTimeoutMs,
-    statement_timeout: database.statementTimeoutMs,
+    options: sessionSettings(database),
     idleTimeoutMillis: 30_000,
     application_name: applicationName,
   });
@@ -30,4 +30,12 @@ export function createPool({ url, database, applicationName, logger }: PoolOptio
   // process would crash. The pool drops the client by itself.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   return pool;
+}
+
+/**
+ * The session settings of every connection the application opens, as a libpq `options`
+ * string (also usable as PGOPTIONS): the statement deadline and the plan cache mode.
+ */
+export function sessionSettings(database: DatabaseConfig): string {
+  return `-c statement_timeout=${database.statementTimeoutMs} -c plan_cache_mode=${database.planCacheMode}`;
 }
