@@ -93,7 +93,7 @@ describe('configuration (core/config/load-config)', () => {
         tileCacheControl: 'public, max-age=300',
         maxPathLength: 1024,
       });
-      expect(config.database).to.deep.equal({ poolSize: 10, statementTimeoutMs: 15000, connectTimeoutMs: 5000 });
+      expect(config.database).to.deep.equal({ poolSize: 10, statementTimeoutMs: 15000, connectTimeoutMs: 5000, planCacheMode: 'force_generic_plan' });
       expect(config.datasets).to.deep.equal([]);
       expect(config.tilesets).to.deep.equal([]);
     });
