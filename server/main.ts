@@ -4,7 +4,7 @@ import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { DEFAULT_SAMPLE_PARCELS, ensureSampleData } from '../pipeline/sample/ensure-sample-data.js';
+import { ensureSampleData, sampleParcelsFromEnv } from '../pipeline/sample/ensure-sample-data.js';
 import { createApp } from './app.js';
 import { loadTilesetCatalog } from './sources/tileset-catalog.js';
 
@@ -15,13 +15,14 @@ import { loadTilesetCatalog } from './sources/tileset-catalog.js';
 async function main(): Promise<void> {
   const logger = createLogger('planmap');
   const config = loadConfig();
+  const sampleParcels = sampleParcelsFromEnv(process.env.SAMPLE_PARCELS);
   const pool = createPool({ url: config.databaseUrl, database: config.database, applicationName: 'planmap-server', logger });
   try {
     await migrate(pool, logger);
   } catch (error) {
     throw new Error(`cannot prepare the database (DATABASE_URL ${redact(config.databaseUrl)}): ${(error as Error).message}`, { cause: error });
   }
-  await ensureSampleData(pool, config, logger, Number(process.env.SAMPLE_PARCELS ?? DEFAULT_SAMPLE_PARCELS));
+  await ensureSampleData(pool, config, logger, sampleParcels);
   const catalog = await loadTilesetCatalog(pool, config, logger);
   const app = createApp({ config, pool, logger, catalog: () => catalog });
   const server = createServer(app).listen(config.server.port, () => {

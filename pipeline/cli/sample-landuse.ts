@@ -3,6 +3,7 @@ import { loadConfig } from '../../core/config/load-config.js';
 import { migrate } from '../../core/db/migrate.js';
 import { createPool } from '../../core/db/pool.js';
 import { createLogger } from '../../core/logger.js';
+import { parseParcelCount } from '../sample/ensure-sample-data.js';
 import { generateSample } from '../sample/generate-sample.js';
 
 const USAGE = `Usage: npm run sample -- [--parcels N] [--seed TEXT]
@@ -22,9 +23,11 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const parcels = Number(values.parcels);
-  if (!Number.isInteger(parcels) || parcels < 10 || parcels > 5_000_000) {
-    console.error(`--parcels: "${values.parcels}" is not a whole number between 10 and 5000000\n\n${USAGE}`);
+  let parcels: number;
+  try {
+    parcels = parseParcelCount(values.parcels, '--parcels');
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const config = loadConfig();

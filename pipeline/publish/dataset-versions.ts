@@ -24,8 +24,8 @@ export async function upsertDataset(client: PoolClient, dataset: DatasetConfig):
 }
 
 /**
- * The next version number. Locks the dataset row until the transaction ends, so two imports
- * in one transaction each cannot take the same number.
+ * The next version number. Locks the dataset row until the transaction ends, so that two
+ * concurrent imports of one dataset cannot take the same number.
  */
 export async function reserveVersion(client: PoolClient, datasetId: string): Promise<number> {
   await client.query('SELECT 1 FROM meta.datasets WHERE id = $1 FOR UPDATE', [datasetId]);

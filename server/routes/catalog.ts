@@ -35,7 +35,13 @@ export function createCatalogRouter({ server, catalog }: { server: ServerConfig;
         title: grid.title,
         crs: grid.crsUri,
         tileSize: 256,
-        levels: [0, 1, 2].map((z) => ({ z, matrixWidth: matrixWidth(grid, z), matrixHeight: matrixHeight(grid, z), cellSize: cellSize(grid, z), scaleDenominator: scaleDenominator(grid, z) })),
+        levels: Array.from({ length: grid.maxZoom + 1 }, (_, z) => ({
+          z,
+          matrixWidth: matrixWidth(grid, z),
+          matrixHeight: matrixHeight(grid, z),
+          cellSize: cellSize(grid, z),
+          scaleDenominator: scaleDenominator(grid, z),
+        })),
       })),
     });
   });
