@@ -32,7 +32,13 @@ export function createVectorTileRoute({ catalog, logger }: VectorTileRouteDeps):
     const queryStart = url.indexOf('?');
     const path = queryStart < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryStart);
     if (path.endsWith('.json')) return false;
-    serveTile(req, res, path, catalog()).catch((error: unknown) => {
+    // A client that goes away cancels its tile's statement; there is then nobody to answer.
+    const clientGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    serveTile(req, res, path, catalog(), clientGone.signal).catch((error: unknown) => {
+      if (clientGone.signal.aborted) return;
       if (res.headersSent) res.destroy();
       else writeError(res, error, url, logger);
     });
@@ -40,7 +46,7 @@ export function createVectorTileRoute({ catalog, logger }: VectorTileRouteDeps):
   };
 }
 
-async function serveTile(req: IncomingMessage, res: ServerResponse, path: string, catalog: TilesetCatalog): Promise<void> {
+async function serveTile(req: IncomingMessage, res: ServerResponse, path: string, catalog: TilesetCatalog, signal: AbortSignal): Promise<void> {
   const parsed = parseTilePath(path);
   if (parsed.kind !== 'tile') throw new NotFoundError('no such resource');
   const { source, layers } = catalog.resolve(parsed.tilesetId);
@@ -48,11 +54,7 @@ async function serveTile(req: IncomingMessage, res: ServerResponse, path: string
   if (tile.z < source.minzoom || tile.z > source.maxzoom) {
     throw new NotFoundError(`zoom ${tile.z} is outside tileset "${source.id}" (zoom ${source.minzoom} to ${source.maxzoom})`);
   }
-  const aborted = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) aborted.abort();
-  });
-  const data = await source.getTile(tile, grid, aborted.signal);
+  const data = await source.getTile(tile, grid, signal);
   const cacheControl = layers.length === 1 ? layers[0]!.info.cacheControl : layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
   await sendVectorTile(req, res, data, cacheControl);
 }
