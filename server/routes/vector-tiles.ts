@@ -55,7 +55,7 @@ async function serveTile(req: IncomingMessage, res: ServerResponse, path: string
     throw new NotFoundError(`zoom ${tile.z} is outside tileset "${source.id}" (zoom ${source.minzoom} to ${source.maxzoom})`);
   }
   const data = await source.getTile(tile, grid, signal);
-  const cacheControl = layers.length === 1 ? layers[0]!.info.cacheControl : layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
+  const cacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
   await sendVectorTile(req, res, data, cacheControl);
 }
 
