@@ -44,3 +44,34 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Where in a delivery a problem is: the file, and when known the feature (1-based) and field. */
+export interface ImportLocation {
+  readonly file: string;
+  readonly feature?: number;
+  readonly field?: string;
+}
+
+/**
+ * A delivery that cannot be imported as it is. The message names the file, feature and field,
+ * so that whoever made the delivery can fix it; nothing live changes when it is thrown.
+ */
+export class ImportError extends Error {
+  readonly file: string;
+  readonly feature: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(location: ImportLocation, problem: string, options?: { cause?: unknown }) {
+    super(`${formatLocation(location)}: ${problem}`, options);
+    this.name = 'ImportError';
+    this.file = location.file;
+    this.feature = location.feature;
+    this.field = location.field;
+  }
+}
+
+function formatLocation({ file, feature, field }: ImportLocation): string {
+  return [file, feature === undefined ? null : `feature ${feature}`, field === undefined ? null : `field ${field}`]
+    .filter((part): part is string => part !== null)
+    .join(', ');
+}
