@@ -19,12 +19,56 @@ const zoomSchema = z.number().int().min(0).max(24);
 
 export const datasetKinds = ['landuse', 'admin_boundary', 'control_line', 'planning_zone'] as const;
 
+export const qaLevels = ['fail', 'warn', 'off'] as const;
+const qaLevelSchema = z.enum(qaLevels);
+
+/** Quality checks of an import; `fail` stops the publish, `warn` only reports. */
+const qaSchema = z.strictObject({
+  /** Features the reader or the repair could not turn into a geometry. */
+  rejectedFeatures: qaLevelSchema.default('fail'),
+  /** Geometries that were invalid and repaired with ST_MakeValid. */
+  repairedGeometries: qaLevelSchema.default('warn'),
+  /** Two features with the same key (`keyField`). */
+  duplicateKeys: qaLevelSchema.default('fail'),
+  keyField: columnSchema.default('BSM'),
+  /** Class codes (`classField`) not in the 三调 classification (landuse datasets only). */
+  unknownClassCodes: qaLevelSchema.default('fail'),
+  classField: columnSchema.default('DLBM'),
+  /** Declared area (`areaField`, m²) against the area on the CGCS2000 ellipsoid. */
+  areaMismatch: qaLevelSchema.default('warn'),
+  areaField: columnSchema.default('TBMJ'),
+  /** Allowed difference between declared and computed area, as a share (0.01 = 1 %). */
+  areaToleranceShare: z.number().min(0).max(1).default(0.01),
+  /** Features smaller than the minimum mapping unit. */
+  slivers: qaLevelSchema.default('warn'),
+  sliverAreaM2: z.number().min(0).default(1),
+  /** Coordinates must be resolved to 1 m on the ground or finer (1:10000). */
+  coarseCoordinates: qaLevelSchema.default('fail'),
+  /** Stored geometry must read back in the source CRS within 1 mm. */
+  precisionLoss: qaLevelSchema.default('fail'),
+});
+
+const datasetSourceSchema = z.strictObject({
+  /** A file, a folder or a glob (`*`, `**`), relative to one of `pipeline.importRoots`. */
+  path: z.string().min(1),
+  format: z.enum(['auto', 'shapefile', 'geojson', 'gpkg', 'zip']).default('auto'),
+  /** EPSG code of the files' CRS, when they declare none (or declare it wrongly). */
+  srid: z.number().int().positive().optional(),
+  /** Attribute encoding of Shapefiles without a .cpg (e.g. `gbk`); detected when absent. */
+  encoding: z.string().min(1).optional(),
+});
+
 const datasetSchema = z.strictObject({
   id: idSchema,
   title: z.string().min(1),
   kind: z.enum(datasetKinds),
   /** Number of previous versions kept for rollback after a publish. */
   keepVersions: z.number().int().min(1).max(100).default(3),
+  /** Six-digit code of the county the dataset belongs to (a city-wide dataset has none). */
+  countyCode: z.string().regex(/^\d{6}$/, 'must be a six-digit administrative code').optional(),
+  /** Where deliveries of this dataset are read from; datasets without one are not imported. */
+  source: datasetSourceSchema.optional(),
+  qa: qaSchema.default(qaSchema.parse({})),
 });
 
 const tilesetSchema = z.strictObject({
@@ -74,10 +118,16 @@ const databaseSchema = z.strictObject({
   planCacheMode: z.enum(['auto', 'force_generic_plan', 'force_custom_plan']).default('force_generic_plan'),
 });
 
+const pipelineSchema = z.strictObject({
+  /** Folders deliveries may be read from (relative to the project root); nothing outside them is opened. */
+  importRoots: z.array(z.string().min(1)).min(1).default(['imports']),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     database: databaseSchema.default(databaseSchema.parse({})),
+    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
     datasets: z.array(datasetSchema).default([]),
     tilesets: z.array(tilesetSchema).default([]),
   })
@@ -123,3 +173,6 @@ export type DatasetConfig = FileConfig['datasets'][number];
 export type TilesetConfig = FileConfig['tilesets'][number];
 export type ServerConfig = FileConfig['server'];
 export type DatabaseConfig = FileConfig['database'];
+export type PipelineConfig = FileConfig['pipeline'];
+export type QaConfig = DatasetConfig['qa'];
+export type DatasetSourceConfig = NonNullable<DatasetConfig['source']>;

@@ -62,7 +62,7 @@ describe('configuration (core/config/load-config)', () => {
     it('loads and validates it when CONFIG_FILE is not set', () => {
       const config = loadConfig({});
       expect(config.configFile).to.equal(join(projectRoot, 'config', 'default.yaml'));
-      expect(config.datasets.map((dataset) => dataset.id)).to.deep.equal(['landuse', 'county']);
+      expect(config.datasets.map((dataset) => dataset.id)).to.deep.equal(['landuse', 'stbhhx_371502', 'county']);
       expect(config.tilesets.map((tileset) => [tileset.id, tileset.source, tileset.minzoom, tileset.maxzoom])).to.deep.equal([
         ['landuse', 'landuse', 10, 16],
         ['county', 'county', 0, 16],
@@ -233,7 +233,7 @@ describe('configuration (core/config/load-config)', () => {
       expect(() => { (config.tilesets[0]!.properties as string[]).push('XZQMC'); }).to.throw(TypeError);
       expect(() => { (config.datasets as unknown[]).pop(); }).to.throw(TypeError);
       expect(config.server.port).to.equal(9090);
-      expect(config.datasets).to.have.length(2);
+      expect(config.datasets).to.have.length(3);
     });
 
     it('is a fresh object each time: an override in one call does not leak into the next', () => {
