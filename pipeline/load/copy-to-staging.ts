@@ -12,11 +12,12 @@ import type { FeatureSource } from '../readers/feature-source.js';
  * reads back as the same double), attributes as jsonb. Everything after this happens in SQL.
  * Memory stays flat: COPY's backpressure paces the reader.
  */
-export const STAGING_COLUMNS = '(source_file, feature_index, geometry_json, properties)';
+export const STAGING_COLUMNS = '(source_file, source_srid, feature_index, geometry_json, properties)';
 
 export function stagingTableDdl(qualifiedTable: string): string {
   return `CREATE UNLOGGED TABLE ${qualifiedTable} (
     source_file   text NOT NULL,
+    source_srid   integer NOT NULL,
     feature_index integer NOT NULL,
     geometry_json text,
     properties    jsonb NOT NULL
@@ -32,6 +33,7 @@ export async function copyToStaging(
   client: PoolClient,
   qualifiedTable: string,
   source: FeatureSource,
+  sourceSrid: number,
   { signal, onProgress }: { signal?: AbortSignal; onProgress?: (progress: CopyProgress) => void } = {},
 ): Promise<number> {
   let count = 0;
@@ -40,7 +42,7 @@ export async function copyToStaging(
     for await (const feature of source.features(signal)) {
       count++;
       const geometry = feature.geometry ? copyText(JSON.stringify(feature.geometry)) : '\\N';
-      yield `${file}\t${feature.index}\t${geometry}\t${copyText(JSON.stringify(feature.properties))}\n`;
+      yield `${file}\t${sourceSrid}\t${feature.index}\t${geometry}\t${copyText(JSON.stringify(feature.properties))}\n`;
       if (onProgress && count % 1000 === 0) onProgress({ features: count });
     }
   }

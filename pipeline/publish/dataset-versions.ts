@@ -7,6 +7,7 @@ import {
   versionTableName,
 } from '../../core/db/dataset-layout.js';
 import { escapeIdentifier } from 'pg';
+import { NotFoundError } from '../../core/errors.js';
 
 /**
  * The life of a dataset version: reserve a number, register the loaded table, publish it
@@ -78,4 +79,63 @@ export async function pruneVersions(client: PoolClient, datasetId: string, keep:
     await client.query('DELETE FROM meta.dataset_versions WHERE dataset_id = $1 AND version = $2', [datasetId, row.version]);
   }
   return rows.map((row) => row.table_name);
+}
+
+export interface VersionRow {
+  readonly version: number;
+  readonly status: 'staged' | 'live' | 'retired';
+  readonly featureCount: number;
+  readonly createdAt: Date;
+  readonly publishedAt: Date | null;
+  readonly importJobId: number | null;
+}
+
+export async function listVersions(client: PoolClient, datasetId: string): Promise<VersionRow[]> {
+  const { rows } = await client.query<{ version: number; status: VersionRow['status']; feature_count: string; created_at: Date; published_at: Date | null; import_job_id: string | null }>(
+    `SELECT version, status, feature_count, created_at, published_at, import_job_id
+       FROM meta.dataset_versions WHERE dataset_id = $1 ORDER BY version DESC`,
+    [datasetId],
+  );
+  return rows.map((row) => ({
+    version: row.version,
+    status: row.status,
+    featureCount: Number(row.feature_count),
+    createdAt: row.created_at,
+    publishedAt: row.published_at,
+    importJobId: row.import_job_id === null ? null : Number(row.import_job_id),
+  }));
+}
+
+/**
+ * Makes an earlier version live again: the given one, or else the newest retired version
+ * older than the live one. Returns the version now live. Throws NotFoundError when there is
+ * nothing to roll back to.
+ */
+export async function rollbackDataset(client: PoolClient, datasetId: string, version?: number): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    const { rows } = await client.query<{ live_version: number | null }>('SELECT live_version FROM meta.datasets WHERE id = $1 FOR UPDATE', [datasetId]);
+    if (rows.length === 0) throw new NotFoundError(`unknown dataset "${datasetId}"`);
+    const live = rows[0]!.live_version;
+    const target = version ?? (await previousVersion(client, datasetId, live));
+    if (target === null) throw new NotFoundError(`dataset "${datasetId}" has no earlier version to roll back to`);
+    const { rows: exists } = await client.query('SELECT 1 FROM meta.dataset_versions WHERE dataset_id = $1 AND version = $2', [datasetId, target]);
+    if (exists.length === 0) throw new NotFoundError(`dataset "${datasetId}" has no version ${target} (it may have been pruned)`);
+    await publishVersion(client, datasetId, target);
+    await client.query('COMMIT');
+    return target;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function previousVersion(client: PoolClient, datasetId: string, live: number | null): Promise<number | null> {
+  const { rows } = await client.query<{ version: number }>(
+    `SELECT version FROM meta.dataset_versions
+      WHERE dataset_id = $1 AND status = 'retired' AND ($2::int IS NULL OR version < $2)
+      ORDER BY version DESC LIMIT 1`,
+    [datasetId, live],
+  );
+  return rows[0]?.version ?? null;
 }
