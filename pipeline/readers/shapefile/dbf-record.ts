@@ -1,0 +1,118 @@
+import { ImportError } from '../../../core/errors.js';
+import type { AttributeValue } from '../feature-source.js';
+import { displayName, type DbfEncoding } from './dbf-encoding.js';
+import type { NamedDbfField } from './dbf-fields.js';
+
+/**
+ * Decodes one .dbf record into properties. dBASE stores every value as text padded to its field's
+ * width; there is no null, so a blank value is read as null (as GDAL does, so this reader and
+ * ogr2ogr load the same rows).
+ */
+
+const FLAG_LIVE = 0x20; // ' '
+const FLAG_DELETED = 0x2a; // '*'
+const SPACE = 0x20;
+const NUL = 0x00;
+
+/** Decimal text as dBASE writes N and F values (optionally with an exponent, as some writers do for F). */
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DATE_TEXT = /^(\d{4})(\d{2})(\d{2})$/;
+const NULL_NUMBER = /^\*+$/;
+
+/** Properties of the record, or null when its deletion flag marks it deleted. */
+export type RecordDecoder = (record: Buffer, feature: number) => Record<string, AttributeValue> | null;
+
+export function createRecordDecoder(fields: readonly NamedDbfField[], encoding: DbfEncoding, file: string): RecordDecoder {
+  // Fatal: a value that is not valid in the encoding is an error, never replacement characters.
+  const decoder = new TextDecoder(encoding.label, { fatal: true, ignoreBOM: true });
+  return (record, feature) => {
+    const flag = record[0];
+    if (flag === FLAG_DELETED) return null;
+    if (flag !== FLAG_LIVE) {
+      throw new ImportError({ file, feature }, `has a record starting with byte 0x${flag?.toString(16)}, not a deletion flag: the .dbf is out of step`);
+    }
+    const properties: Record<string, AttributeValue> = {};
+    for (const field of fields) {
+      const value = record.subarray(field.offset, field.offset + field.length);
+      properties[field.name] = field.type === 'C' ? decodeText(value, decoder, encoding, { file, feature, field: field.name }) : parseValue(value, field, { file, feature, field: field.name });
+    }
+    return properties;
+  };
+}
+
+interface ValueLocation {
+  readonly file: string;
+  readonly feature: number;
+  readonly field: string;
+}
+
+/** C: trailing spaces (and the NULs some writers pad with) trimmed; blank is null. */
+function decodeText(value: Buffer, decoder: InstanceType<typeof TextDecoder>, encoding: DbfEncoding, location: ValueLocation): string | null {
+  let end = value.length;
+  while (end > 0 && (value[end - 1] === SPACE || value[end - 1] === NUL)) end--;
+  if (end === 0) return null;
+  const bytes = value.subarray(0, end);
+  try {
+    return decoder.decode(bytes);
+  } catch (cause) {
+    throw new ImportError(location, `is not valid ${displayName(encoding.label)} text (bytes ${bytes.toString('hex')}); ${encodingHint(encoding)}`, { cause });
+  }
+}
+
+function encodingHint(encoding: DbfEncoding): string {
+  switch (encoding.origin) {
+    case 'cpg':
+      return `the .cpg says ${JSON.stringify(encoding.declared)}`;
+    case 'language driver':
+      return `the .dbf's language driver id ${encoding.declared} says so; a .cpg can name the right encoding`;
+    case 'option':
+      return `the dataset's encoding is ${JSON.stringify(encoding.declared)}`;
+    case 'detected':
+      return 'the .dbf names no encoding and this one was guessed: a .cpg can name the right one';
+  }
+}
+
+function parseValue(value: Buffer, field: NamedDbfField, location: ValueLocation): AttributeValue {
+  const text = value.toString('latin1').replace(/[\s\0]+$/, '').trimStart();
+  if (text === '') return null;
+  switch (field.type) {
+    case 'N':
+    case 'F':
+      // Shapelib, and so GDAL and ogr2ogr, writes a null number as a field of asterisks.
+      return NULL_NUMBER.test(text) ? null : parseNumber(text, field, location);
+    case 'L':
+      return parseLogical(text, location);
+    case 'D':
+      return parseDate(text, location);
+    case 'C':
+      return text;
+  }
+}
+
+function parseNumber(text: string, field: NamedDbfField, location: ValueLocation): number {
+  if (!NUMBER_TEXT.test(text)) throw new ImportError(location, `holds ${JSON.stringify(text)}, which is not a number`);
+  const number = Number(text);
+  if (field.type === 'N' && field.decimals === 0 && !Number.isSafeInteger(number)) {
+    throw new ImportError(location, `holds ${text}, which is not an integer that a double holds exactly, in a field of integers (N, 0 decimals)`);
+  }
+  return number;
+}
+
+function parseLogical(text: string, location: ValueLocation): boolean | null {
+  if (text === '?') return null;
+  if ('TtYy'.includes(text) && text.length === 1) return true;
+  if ('FfNn'.includes(text) && text.length === 1) return false;
+  throw new ImportError(location, `holds ${JSON.stringify(text)}, which is not a logical value (T, F, Y, N or ?)`);
+}
+
+/** D: YYYYMMDD, as an ISO date; blank or zeros is null. */
+function parseDate(text: string, location: ValueLocation): string | null {
+  if (text === '00000000') return null;
+  const match = DATE_TEXT.exec(text);
+  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (!match || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    throw new ImportError(location, `holds ${JSON.stringify(text)}, which is not a date (YYYYMMDD)`);
+  }
+  return `${match[1]}-${match[2]}-${match[3]}`;
+}
