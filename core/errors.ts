@@ -60,6 +60,8 @@ export class ImportError extends Error {
   readonly file: string;
   readonly feature: number | undefined;
   readonly field: string | undefined;
+  /** What is wrong, without the location. */
+  readonly problem: string;
 
   constructor(location: ImportLocation, problem: string, options?: { cause?: unknown }) {
     super(`${formatLocation(location)}: ${problem}`, options);
@@ -67,6 +69,7 @@ export class ImportError extends Error {
     this.file = location.file;
     this.feature = location.feature;
     this.field = location.field;
+    this.problem = problem;
   }
 }
 

@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { loadConfig, type AppConfig } from '../../core/config/load-config.js';
+import { isDatabaseUnavailable } from '../../core/db/database-errors.js';
+import { migrate } from '../../core/db/migrate.js';
+import { createPool, type Pool } from '../../core/db/pool.js';
+import { AppError, ConfigError, ImportError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { importDataset } from '../import/import-dataset.js';
+import { ImportRunningError } from '../import/import-lock.js';
+import { listVersions, rollbackDataset } from '../publish/dataset-versions.js';
+import { formatQaReport } from '../qa/qa-report.js';
+
+const USAGE = `Usage: npm run cli -- <command> [arguments]
+
+Commands:
+  import <dataset>              import the dataset's delivery (config: datasets[].source) and
+                                publish it as a new version when QA passes
+  rollback <dataset> [version]  make an earlier version live (default: the one before the live one)
+  versions <dataset>            list the dataset's versions
+  --help                        this text
+
+Exit codes: 0 done; 1 unexpected failure; 2 bad command line or configuration;
+3 QA failed (nothing published); 4 delivery refused (unreadable, wrong CRS...);
+5 the dataset is already being imported; 6 database unavailable; 7 nothing to roll back to.`;
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, qaFailed: 3, refused: 4, running: 5, databaseUnavailable: 6, notFound: 7 } as const;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean' } } });
+  const [command, datasetId, versionText] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  if (!['import', 'rollback', 'versions'].includes(command) || !datasetId) {
+    console.error(`${command && !['import', 'rollback', 'versions'].includes(command) ? `unknown command "${command}"` : `${command} needs a dataset id`}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const config = loadConfig();
+  if (!config.datasets.some((dataset) => dataset.id === datasetId)) {
+    console.error(`no dataset "${datasetId}" in ${config.configFile} (declared: ${config.datasets.map((dataset) => dataset.id).join(', ')})`);
+    return EXIT.usage;
+  }
+  const logger = createLogger('planmap-cli', process.env.LOG_LEVEL ?? 'warn');
+  const pool = createPool({ url: config.databaseUrl, database: config.database, applicationName: 'planmap-cli', logger });
+  try {
+    await migrate(pool, logger);
+    if (command === 'import') return await runImport(pool, config, datasetId);
+    if (command === 'versions') return await printVersions(pool, datasetId);
+    const version = versionText === undefined ? undefined : Number(versionText);
+    if (version !== undefined && !Number.isInteger(version)) {
+      console.error(`version "${versionText}" is not a whole number`);
+      return EXIT.usage;
+    }
+    const client = await pool.connect();
+    try {
+      const live = await rollbackDataset(client, datasetId, version);
+      console.log(`${datasetId}: version ${live} is live`);
+      return EXIT.ok;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+async function runImport(pool: Pool, config: AppConfig, datasetId: string): Promise<number> {
+  const bar = new SingleBar({
+    format: '{file} | {value} features | {speed} features/s | {duration_formatted}',
+    stream: process.stderr,
+    noTTYOutput: false,
+  });
+  let file = '';
+  const started = Date.now();
+  bar.start(0, 0, { file: '', speed: 0 });
+  const result = await importDataset(pool, config, datasetId, {
+    trigger: 'cli',
+    startedBy: process.env.USER ?? 'cli',
+    onProgress: (progress) => {
+      file = progress.file;
+      const seconds = (Date.now() - started) / 1000;
+      bar.update(progress.features, { file, speed: Math.round(progress.features / Math.max(seconds, 0.001)) });
+    },
+  }, createLogger('planmap-cli', process.env.LOG_LEVEL ?? 'warn')).finally(() => bar.stop());
+  console.log(formatQaReport(result.report));
+  if (result.version === null) return EXIT.qaFailed;
+  console.log(`${datasetId}: version ${result.version} is live (job ${result.jobId})`);
+  return EXIT.ok;
+}
+
+async function printVersions(pool: Pool, datasetId: string): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const versions = await listVersions(client, datasetId);
+    if (versions.length === 0) console.log(`${datasetId}: no versions yet`);
+    for (const row of versions) {
+      console.log(`${String(row.version).padStart(4)}  ${row.status.padEnd(7)}  ${String(row.featureCount).padStart(9)} features  created ${row.createdAt.toISOString()}` +
+        (row.importJobId ? `  job ${row.importJobId}` : ''));
+    }
+    return EXIT.ok;
+  } finally {
+    client.release();
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof ImportRunningError) return EXIT.running;
+  if (error instanceof ImportError) return EXIT.refused;
+  if (error instanceof ConfigError) return EXIT.usage;
+  if (error instanceof AppError && error.status === 404) return EXIT.notFound;
+  if (isDatabaseUnavailable(error) || (error instanceof AppError && error.status === 503)) return EXIT.databaseUnavailable;
+  return EXIT.failure;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(exitCodeFor(error));
+  },
+);

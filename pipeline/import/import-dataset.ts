@@ -1,0 +1,180 @@
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import type { AppConfig } from '../../core/config/load-config.js';
+import type { DatasetConfig } from '../../core/config/schema.js';
+import { DATA_SCHEMA, qualifiedVersionTable, versionTableDdl, type AttributeColumn, type AttributeType } from '../../core/db/dataset-layout.js';
+import type { Pool, PoolClient } from '../../core/db/pool.js';
+import { ImportError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { copyToStaging, stagingTableDdl } from '../load/copy-to-staging.js';
+import { transformToCanonical, workTableDdl } from '../load/prepare-geometries.js';
+import { publishVersion, pruneVersions, registerVersion, reserveVersion, upsertDataset } from '../publish/dataset-versions.js';
+import type { QaFinding, QaReport } from '../qa/qa-report.js';
+import { runQaChecks } from '../qa/run-qa.js';
+import type { FieldInfo } from '../readers/feature-source.js';
+import { checkDeliveryCoordinates } from './delivery-checks.js';
+import { lockDatasetImport } from './import-lock.js';
+import { openDelivery } from './open-delivery.js';
+import { resolveSourceFiles } from './source-files.js';
+
+export interface ImportOptions {
+  readonly trigger: 'cli' | 'schedule' | 'admin' | 'startup' | 'sample';
+  /** Who started it (a user, `cron`, `npm start`), recorded with the job. */
+  readonly startedBy: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: { file: string; features: number }) => void;
+}
+
+export interface ImportResult {
+  readonly jobId: number;
+  /** The published version, or null when QA failed and nothing was published. */
+  readonly version: number | null;
+  readonly report: QaReport;
+}
+
+/**
+ * Imports a dataset's delivery and publishes it as a new version, or leaves the live version
+ * exactly as it was: read every file (streaming) into an UNLOGGED staging table with COPY,
+ * repair and transform in SQL, run the QA checks, and only when none fails create the version
+ * table and publish it in one transaction. Staging tables of a run that crashed are dropped by
+ * the next run of the same dataset. Throws ImportError for a delivery that cannot be read.
+ */
+export async function importDataset(pool: Pool, config: AppConfig, datasetId: string, options: ImportOptions, logger: Logger): Promise<ImportResult> {
+  const dataset = config.datasets.find((candidate) => candidate.id === datasetId);
+  if (!dataset) throw new ImportError({ file: config.configFile }, `no dataset "${datasetId}" is declared (declared: ${config.datasets.map((d) => d.id).join(', ')})`);
+  const client = await pool.connect();
+  let unlock: (() => Promise<void>) | null = null;
+  let jobId = 0;
+  try {
+    unlock = await lockDatasetImport(client, dataset.id);
+    await dropLeftovers(client, dataset.id);
+    await upsertDataset(client, dataset);
+    jobId = await createJob(client, dataset.id, options);
+    const result = await runImport(client, config, dataset, jobId, options, logger);
+    await finishJob(client, jobId, result.version === null ? 'failed' : 'succeeded', result.report, result.version, null);
+    return result;
+  } catch (error) {
+    if (jobId) await finishJob(client, jobId, 'failed', null, null, (error as Error).message).catch(() => undefined);
+    throw error;
+  } finally {
+    if (jobId) await dropWorkTables(client, dataset.id, jobId).catch(() => undefined);
+    if (unlock) await unlock().catch(() => undefined);
+    client.release();
+  }
+}
+
+async function runImport(client: PoolClient, config: AppConfig, dataset: DatasetConfig, jobId: number, options: ImportOptions, logger: Logger): Promise<ImportResult> {
+  const { staging, work } = workTables(dataset.id, jobId);
+  const files = await resolveSourceFiles(config, dataset);
+  await client.query(stagingTableDdl(staging));
+  let featuresRead = 0;
+  const fields = new Map<string, FieldInfo>();
+  const deliveryFindings: QaFinding[] = [];
+  for (const file of files) {
+    for await (const opened of openDelivery(file, dataset)) {
+      try {
+        for (const field of opened.source.fields) mergeField(fields, field, opened.source.file);
+        featuresRead += await copyToStaging(client, staging, opened.source, opened.srid, {
+          signal: options.signal,
+          onProgress: ({ features }) => options.onProgress?.({ file: opened.source.file, features }),
+        });
+      } finally {
+        await opened.source.close();
+      }
+      logger.info({ file: opened.source.file, srid: opened.srid, features: featuresRead }, 'delivery file staged');
+    }
+  }
+  await client.query(workTableDdl(work, staging));
+  deliveryFindings.push(...(await checkDeliveryCoordinates(client, work, dataset)));
+  await transformToCanonical(client, work);
+  const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings });
+  if (!report.passed) return { jobId, version: null, report };
+  const version = await publishFromWork(client, dataset, jobId, work, [...fields.values()]);
+  return { jobId, version, report };
+}
+
+/** The new version table, filled from the work table, published and pruned in one transaction. */
+async function publishFromWork(client: PoolClient, dataset: DatasetConfig, jobId: number, work: string, fields: readonly FieldInfo[]): Promise<number> {
+  const columns: AttributeColumn[] = fields.map((field) => ({ name: field.name, type: columnType(field) }));
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL statement_timeout = 0');
+    const version = await reserveVersion(client, dataset.id);
+    await client.query(versionTableDdl(dataset.id, version, columns));
+    const names = columns.map((column) => escapeIdentifier(column.name));
+    const values = columns.map((column) => `(properties->>${escapeLiteral(column.name)})::${column.type}`);
+    await client.query(`INSERT INTO ${qualifiedVersionTable(dataset.id, version)} (${[...names, 'geom'].join(', ')})
+      SELECT ${[...values, 'geom'].join(', ')} FROM ${work} WHERE geom IS NOT NULL ORDER BY source_file, feature_index`);
+    await registerVersion(client, { datasetId: dataset.id, version, importJobId: jobId });
+    await publishVersion(client, dataset.id, version);
+    await pruneVersions(client, dataset.id, dataset.keepVersions);
+    await client.query('COMMIT');
+    return version;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+function columnType(field: FieldInfo): AttributeType {
+  switch (field.type) {
+    case 'integer': return 'bigint';
+    case 'number': return 'double precision';
+    case 'boolean': return 'boolean';
+    case 'date': return 'date';
+    default: return 'text';
+  }
+}
+
+/** Files of one delivery must agree on field types; a field that is a number in one and text in another becomes text. */
+function mergeField(fields: Map<string, FieldInfo>, field: FieldInfo, file: string): void {
+  if (!/^[^\0]{1,63}$/u.test(field.name) || Buffer.byteLength(field.name) > 63) {
+    throw new ImportError({ file, field: field.name }, 'field names must be 1 to 63 bytes long');
+  }
+  const known = fields.get(field.name);
+  if (!known) fields.set(field.name, field);
+  else if (known.type !== field.type) fields.set(field.name, { name: field.name, type: 'string' });
+}
+
+function workTables(datasetId: string, jobId: number): { staging: string; work: string } {
+  return {
+    staging: `${escapeIdentifier(DATA_SCHEMA)}.${escapeIdentifier(`${datasetId}__staging_${jobId}`)}`,
+    work: `${escapeIdentifier(DATA_SCHEMA)}.${escapeIdentifier(`${datasetId}__work_${jobId}`)}`,
+  };
+}
+
+async function dropWorkTables(client: PoolClient, datasetId: string, jobId: number): Promise<void> {
+  const { staging, work } = workTables(datasetId, jobId);
+  await client.query(`DROP TABLE IF EXISTS ${staging}, ${work}`);
+}
+
+/** Staging and work tables of runs that died (killed process, lost database) before cleaning up. */
+async function dropLeftovers(client: PoolClient, datasetId: string): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename ~ $2`,
+    [DATA_SCHEMA, `^${datasetId}__(staging|work)_[0-9]+$`],
+  );
+  for (const row of rows) await client.query(`DROP TABLE IF EXISTS ${escapeIdentifier(DATA_SCHEMA)}.${escapeIdentifier(row.name)}`);
+  await client.query(
+    `UPDATE meta.import_jobs SET status = 'failed', finished_at = now(), error = 'interrupted: the importing process ended before finishing'
+      WHERE dataset_id = $1 AND status IN ('queued', 'running')`,
+    [datasetId],
+  );
+}
+
+async function createJob(client: PoolClient, datasetId: string, options: ImportOptions): Promise<number> {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO meta.import_jobs (dataset_id, status, trigger, started_by, started_at) VALUES ($1, 'running', $2, $3, now()) RETURNING id`,
+    [datasetId, options.trigger, options.startedBy],
+  );
+  return Number(rows[0]!.id);
+}
+
+async function finishJob(client: PoolClient, jobId: number, status: 'succeeded' | 'failed', report: QaReport | null, version: number | null, error: string | null): Promise<void> {
+  await client.query(
+    `UPDATE meta.import_jobs
+        SET status = $2, finished_at = now(), qa_report = $3, version = $4, error = $5,
+            counts = jsonb_build_object('read', $6::int, 'loaded', $7::int, 'rejected', $8::int)
+      WHERE id = $1`,
+    [jobId, status, report ? JSON.stringify(report) : null, version, error, report?.featuresRead ?? 0, report?.featuresLoaded ?? 0, report?.featuresRejected ?? 0],
+  );
+}
