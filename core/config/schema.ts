@@ -42,6 +42,12 @@ const qaSchema = z.strictObject({
   /** Features smaller than the minimum mapping unit. */
   slivers: qaLevelSchema.default('warn'),
   sliverAreaM2: z.number().min(0).default(1),
+  /** Features of the delivery overlapping each other by more than `overlapMinAreaM2`. */
+  overlaps: qaLevelSchema.default('warn'),
+  overlapMinAreaM2: z.number().min(0).default(0.01),
+  /** Features reaching outside their county (the live `admin_boundary` dataset) by more than `outsideToleranceM2`. */
+  outsideCounty: qaLevelSchema.default('warn'),
+  outsideToleranceM2: z.number().min(0).default(1),
   /** Coordinates must be resolved to 1 m on the ground or finer (1:10000). */
   coarseCoordinates: qaLevelSchema.default('fail'),
   /** Stored geometry must read back in the source CRS within 1 mm. */

@@ -86,7 +86,8 @@ async function runImport(client: PoolClient, config: AppConfig, dataset: Dataset
   await client.query(workTableDdl(work, staging));
   deliveryFindings.push(...(await checkDeliveryCoordinates(client, work, dataset)));
   await transformToCanonical(client, work);
-  const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings });
+  const boundaryDatasetId = config.datasets.find((candidate) => candidate.kind === 'admin_boundary' && candidate.id !== dataset.id)?.id ?? null;
+  const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId });
   if (!report.passed) return { jobId, version: null, report };
   const version = await publishFromWork(client, dataset, jobId, work, [...fields.values()]);
   return { jobId, version, report };

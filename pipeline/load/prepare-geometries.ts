@@ -24,5 +24,7 @@ export async function transformToCanonical(client: PoolClient, qualifiedWork: st
   await client.query(`UPDATE ${qualifiedWork}
      SET geom = ST_Transform(geom_fixed, ${CANONICAL_SRID})
    WHERE geom_fixed IS NOT NULL AND NOT ST_IsEmpty(geom_fixed)`);
+  // For the overlap and county checks, which join features spatially.
+  await client.query(`CREATE INDEX ON ${qualifiedWork} USING gist (geom)`);
   await client.query(`ANALYZE ${qualifiedWork}`);
 }

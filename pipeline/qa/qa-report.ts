@@ -8,6 +8,8 @@ export type QaRule =
   | 'unknownClassCodes'
   | 'areaMismatch'
   | 'slivers'
+  | 'overlaps'
+  | 'outsideCounty'
   | 'coarseCoordinates'
   | 'precisionLoss';
 

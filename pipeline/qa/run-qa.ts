@@ -1,6 +1,7 @@
 import { escapeLiteral as literal } from 'pg';
 import type { DatasetConfig } from '../../core/config/schema.js';
 import { loadSandiaoClasses } from '../../core/classification/sandiao-classes.js';
+import { qualifiedLiveView } from '../../core/db/dataset-layout.js';
 import type { PoolClient } from '../../core/db/pool.js';
 import { levelOf, type QaExample, type QaFinding, type QaReport, type QaRule } from './qa-report.js';
 
@@ -30,7 +31,11 @@ interface Check {
   readonly message: (count: number) => string;
 }
 
-function checksFor(dataset: DatasetConfig): Check[] {
+/**
+ * `boundary` is the live view of the county outlines (an `admin_boundary` dataset with XZQDM,
+ * XZQMC), or null when none is published: the county check then does not apply.
+ */
+function checksFor(dataset: DatasetConfig, boundary: string | null): Check[] {
   const { qa } = dataset;
   const prop = (name: string) => `(properties->>${literal(name)})`;
   return [
@@ -88,6 +93,32 @@ function checksFor(dataset: DatasetConfig): Check[] {
       message: (count) => `${count} feature(s) are smaller than the minimum mapping unit of ${qa.sliverAreaM2} m²`,
     },
     {
+      rule: 'overlaps',
+      applies: () => true,
+      sql: (work) => `SELECT a.source_file, a.feature_index,
+          format('overlaps %s feature %s by %s m²', b.source_file, b.feature_index, round(ST_Area(ST_Intersection(a.geom, b.geom)::geography)::numeric, 3)) AS detail
+        FROM ${work} a JOIN ${work} b
+          ON a.geom && b.geom AND (a.source_file, a.feature_index) < (b.source_file, b.feature_index)
+       WHERE ST_Relate(a.geom, b.geom, '2********') AND ST_Area(ST_Intersection(a.geom, b.geom)::geography) > $1::float8`,
+      params: () => [qa.overlapMinAreaM2],
+      message: (count) => `${count} feature(s) overlap another feature of the delivery by more than ${qa.overlapMinAreaM2} m²`,
+    },
+    {
+      rule: 'outsideCounty',
+      applies: () => boundary !== null,
+      sql: (work) => `SELECT w.source_file, w.feature_index, format('%s m² outside %s', round(outside_m2::numeric, 2), scope) AS detail
+        FROM (SELECT source_file, feature_index, geom FROM ${work} WHERE geom IS NOT NULL) w
+        CROSS JOIN LATERAL (
+          SELECT coalesce(string_agg(DISTINCT b."XZQMC", '/'), 'any county') AS scope,
+                 ST_Area(ST_Difference(w.geom, coalesce(ST_Union(b.geom), ST_GeomFromText('POLYGON EMPTY', 4490)))::geography) AS outside_m2
+            FROM ${boundary ?? 'live.county'} b
+           WHERE b.geom && w.geom ${dataset.countyCode ? `AND b."XZQDM" = ${literal(dataset.countyCode)}` : ''}
+        ) o
+       WHERE outside_m2 > $1::float8`,
+      params: () => [qa.outsideToleranceM2],
+      message: (count) => `${count} feature(s) reach outside ${dataset.countyCode ? `county ${dataset.countyCode}` : 'the county outlines'} by more than ${qa.outsideToleranceM2} m²`,
+    },
+    {
       rule: 'precisionLoss',
       applies: () => true,
       sql: (work) => `SELECT source_file, feature_index, format('moves %s m in EPSG:%s', round(moved::numeric, 6), source_srid) AS detail
@@ -106,12 +137,12 @@ export async function runQaChecks(
   client: PoolClient,
   work: string,
   dataset: DatasetConfig,
-  { featuresRead, extraFindings = [] }: { featuresRead: number; extraFindings?: readonly QaFinding[] },
+  { featuresRead, extraFindings = [], boundaryDatasetId = null }: { featuresRead: number; extraFindings?: readonly QaFinding[]; boundaryDatasetId?: string | null },
 ): Promise<QaReport> {
   const { rows: columnRows } = await client.query<{ key: string }>(`SELECT DISTINCT jsonb_object_keys(properties) AS key FROM ${work}`);
   const columns = new Set(columnRows.map((row) => row.key));
   const findings: QaFinding[] = [...extraFindings];
-  for (const check of checksFor(dataset)) {
+  for (const check of checksFor(dataset, await liveBoundary(client, boundaryDatasetId))) {
     const level = levelOf(dataset.qa, check.rule);
     if (level === 'off' || !check.applies(columns)) continue;
     const { rows } = await client.query<CheckRow & { total: string }>(
@@ -133,4 +164,15 @@ export async function runQaChecks(
     findings,
     passed: findings.every((finding) => finding.level !== 'fail'),
   };
+}
+
+/** The live view of the county outlines when it is published and has XZQDM and XZQMC, else null. */
+async function liveBoundary(client: PoolClient, datasetId: string | null): Promise<string | null> {
+  if (!datasetId) return null;
+  const { rows } = await client.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM information_schema.columns
+      WHERE table_schema = 'live' AND table_name = $1 AND column_name IN ('XZQDM', 'XZQMC', 'geom')`,
+    [datasetId],
+  );
+  return rows[0]!.count === 3 ? qualifiedLiveView(datasetId) : null;
 }
