@@ -6,6 +6,7 @@ import { ImportError } from '../../core/errors.js';
 import { resolveCrs } from '../crs/detect-crs.js';
 import type { FeatureSource, SourceFeature } from '../readers/feature-source.js';
 import { openGeoJson } from '../readers/geojson/open-geojson.js';
+import { OGR_EXTENSIONS, openWithOgr } from '../readers/ogr/open-with-ogr.js';
 import { openShapefile } from '../readers/shapefile/open-shapefile.js';
 import { extractZip, zipEntryLabel } from '../readers/zip/open-zip.js';
 import { findDatasetFiles, type DatasetFormat } from '../readers/zip/find-dataset-files.js';
@@ -16,12 +17,13 @@ export interface OpenedSource {
   readonly srid: number;
 }
 
-const FORMAT_BY_EXTENSION: Readonly<Record<string, DatasetFormat | 'zip'>> = {
+const FORMAT_BY_EXTENSION: Readonly<Record<string, DatasetFormat | 'zip' | 'ogr'>> = {
   '.shp': 'shapefile',
   '.geojson': 'geojson',
   '.json': 'geojson',
   '.gpkg': 'geopackage',
   '.zip': 'zip',
+  ...Object.fromEntries(OGR_EXTENSIONS.map((extension) => [extension, 'ogr'])),
 };
 
 /**
@@ -32,10 +34,14 @@ const FORMAT_BY_EXTENSION: Readonly<Record<string, DatasetFormat | 'zip'>> = {
  */
 export async function* openDelivery(file: string, dataset: DatasetConfig): AsyncGenerator<OpenedSource> {
   const format = FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
-  if (!format) throw new ImportError({ file }, 'is not a Shapefile (.shp), GeoJSON (.geojson/.json), GeoPackage (.gpkg) or zip');
+  if (!format) throw new ImportError({ file }, 'is not a Shapefile (.shp), GeoJSON (.geojson/.json), GeoPackage (.gpkg), zip, or a format GDAL reads (.gdb, .tab, .mif, .dxf)');
   const wanted = dataset.source?.format ?? 'auto';
-  if (format !== 'zip' && wanted !== 'auto' && wanted !== 'zip' && wanted !== (format === 'geopackage' ? 'gpkg' : format)) {
+  if (format !== 'zip' && format !== 'ogr' && wanted !== 'auto' && wanted !== 'zip' && wanted !== (format === 'geopackage' ? 'gpkg' : format)) {
     throw new ImportError({ file }, `is ${format}, but dataset "${dataset.id}" expects ${wanted}`);
+  }
+  if (format === 'ogr') {
+    yield await withCrs(await openWithOgr(file), file, dataset);
+    return;
   }
   if (format !== 'zip') {
     yield await openOne(file, format, file, dataset);
@@ -67,6 +73,10 @@ async function openOne(path: string, format: DatasetFormat, label: string, datas
     case 'geopackage':
       throw new ImportError({ file: label }, 'GeoPackage deliveries cannot be imported yet; convert to Shapefile or GeoJSON (ogr2ogr -f GeoJSON out.geojson in.gpkg)');
   }
+  return withCrs(source, label, dataset);
+}
+
+async function withCrs(source: FeatureSource, label: string, dataset: DatasetConfig): Promise<OpenedSource> {
   try {
     const crs = resolveCrs(source.crs, dataset.source?.srid === undefined ? undefined : { srid: dataset.source.srid }, { file: label });
     return { source, srid: crs.srid };

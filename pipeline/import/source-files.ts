@@ -7,7 +7,9 @@ import { ImportError } from '../../core/errors.js';
 import { projectRoot } from '../../core/project-root.js';
 
 /** Extensions the importer opens; other files of a delivery (.shx, .dbf, .prj, .cpg...) come along. */
-const DATASET_EXTENSIONS = ['shp', 'geojson', 'json', 'gpkg', 'zip'];
+const DATASET_EXTENSIONS = ['shp', 'geojson', 'json', 'gpkg', 'zip', 'tab', 'mif', 'dxf'];
+/** An Esri file geodatabase is a folder `name.gdb/` of many files; it is imported as one. */
+const FILE_GEODATABASE = /^(.*?\.gdb)[\\/]/i;
 
 /**
  * The files of a dataset's delivery: its `source.path` (a file, a folder or a glob) under one of
@@ -34,7 +36,7 @@ export async function resolveSourceFiles(config: AppConfig, dataset: DatasetConf
     }
   }
   if (found.length === 0) {
-    throw new ImportError({ file: pattern }, `no .shp, .geojson, .gpkg or .zip file matches source.path of dataset "${dataset.id}" under ${config.pipeline.importRoots.join(', ')}`);
+    throw new ImportError({ file: pattern }, `no .shp, .geojson, .gpkg, .zip, .gdb, .tab, .mif or .dxf matches source.path of dataset "${dataset.id}" under ${config.pipeline.importRoots.join(', ')}`);
   }
   return [...new Set(found)].sort();
 }
@@ -44,5 +46,11 @@ async function expand(root: string, pattern: string): Promise<string[]> {
   const info = await stat(direct).catch(() => null);
   const globPattern = info?.isDirectory() ? `${pattern.replace(/[\\/]+$/, '')}/**/*` : pattern;
   const matches = info?.isFile() ? [direct] : await glob(globPattern, { cwd: root, absolute: true, onlyFiles: true, followSymbolicLinks: false });
-  return matches.filter((file) => DATASET_EXTENSIONS.includes(file.split('.').pop()!.toLowerCase())).map((file) => file.split('/').join(sep));
+  const files = new Set<string>();
+  for (const match of matches) {
+    const geodatabase = FILE_GEODATABASE.exec(match);
+    if (geodatabase) files.add(geodatabase[1]!);
+    else if (DATASET_EXTENSIONS.includes(match.split('.').pop()!.toLowerCase())) files.add(match);
+  }
+  return [...files].map((file) => file.split('/').join(sep));
 }
