@@ -3,6 +3,7 @@ import type { AppConfig } from '../../core/config/load-config.js';
 import type { DatasetConfig } from '../../core/config/schema.js';
 import { DATA_SCHEMA, qualifiedVersionTable, versionTableDdl, type AttributeColumn, type AttributeType } from '../../core/db/dataset-layout.js';
 import type { Pool, PoolClient } from '../../core/db/pool.js';
+import { withClient } from '../../core/db/with-client.js';
 import { ImportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { copyToStaging, stagingTableDdl } from '../load/copy-to-staging.js';
@@ -41,25 +42,25 @@ export interface ImportResult {
 export async function importDataset(pool: Pool, config: AppConfig, datasetId: string, options: ImportOptions, logger: Logger): Promise<ImportResult> {
   const dataset = config.datasets.find((candidate) => candidate.id === datasetId);
   if (!dataset) throw new ImportError({ file: config.configFile }, `no dataset "${datasetId}" is declared (declared: ${config.datasets.map((d) => d.id).join(', ')})`);
-  const client = await pool.connect();
-  let unlock: (() => Promise<void>) | null = null;
-  let jobId = 0;
-  try {
-    unlock = await lockDatasetImport(client, dataset.id);
-    await dropLeftovers(client, dataset.id);
-    await upsertDataset(client, dataset);
-    jobId = await createJob(client, dataset.id, options);
-    const result = await runImport(client, config, dataset, jobId, options, logger);
-    await finishJob(client, jobId, result.version === null ? 'failed' : 'succeeded', result.report, result.version, null);
-    return result;
-  } catch (error) {
-    if (jobId) await finishJob(client, jobId, 'failed', null, null, (error as Error).message).catch(() => undefined);
-    throw error;
-  } finally {
-    if (jobId) await dropWorkTables(client, dataset.id, jobId).catch(() => undefined);
-    if (unlock) await unlock().catch(() => undefined);
-    client.release();
-  }
+  return withClient(pool, logger, async (client) => {
+    let unlock: (() => Promise<void>) | null = null;
+    let jobId = 0;
+    try {
+      unlock = await lockDatasetImport(client, dataset.id);
+      await dropLeftovers(client, dataset.id);
+      await upsertDataset(client, dataset);
+      jobId = await createJob(client, dataset.id, options);
+      const result = await runImport(client, config, dataset, jobId, options, logger);
+      await finishJob(client, jobId, result.version === null ? 'failed' : 'succeeded', result.report, result.version, null);
+      return result;
+    } catch (error) {
+      if (jobId) await finishJob(client, jobId, 'failed', null, null, (error as Error).message).catch(() => undefined);
+      throw error;
+    } finally {
+      if (jobId) await dropWorkTables(client, dataset.id, jobId).catch(() => undefined);
+      if (unlock) await unlock().catch(() => undefined);
+    }
+  });
 }
 
 async function runImport(client: PoolClient, config: AppConfig, dataset: DatasetConfig, jobId: number, options: ImportOptions, logger: Logger): Promise<ImportResult> {

@@ -59,14 +59,17 @@ function rectangle({ x, y, width, height }: ParcelSpec): Polygon | MultiPolygon 
   return { type: 'Polygon', coordinates: [[[x, y], [x + width, y], [x + width, y + height], [x, y + height], [x, y]]] };
 }
 
-/** A row of `count` parcels of 100 m x 50 m at millimetre coordinates, near Liaocheng in zone 39. */
-export function parcelRow(count: number, { x0 = 39_470_000.123, y0 = 4_030_000.456, dlbm = '0101', dlmc = '水田', prefix = '371502' } = {}): ParcelSpec[] {
+/**
+ * `count` parcels of 100 m x 50 m at millimetre coordinates, near Liaocheng in zone 39, in rows
+ * of `perRow` from west to east, rows going north.
+ */
+export function parcelRow(count: number, { x0 = 39_470_000.123, y0 = 4_030_000.456, dlbm = '0101', dlmc = '水田', prefix = '371502', perRow = count } = {}): ParcelSpec[] {
   return Array.from({ length: count }, (_, i) => ({
     bsm: `${prefix}${String(i + 1).padStart(12, '0')}`,
     dlbm,
     dlmc,
-    x: x0 + i * 100,
-    y: y0,
+    x: x0 + (i % perRow) * 100,
+    y: y0 + Math.floor(i / perRow) * 50,
     width: 100,
     height: 50,
   }));

@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { AppConfig } from '../../../core/config/load-config.js';
+import { createPool, type Pool } from '../../../core/db/pool.js';
+import { tileAtPoint, WebMercatorQuad } from '../../../core/grid/tile-matrix-set.js';
+import { importDataset } from '../../../pipeline/import/import-dataset.js';
+import { createApp } from '../../../server/app.js';
+import { loadTilesetCatalog } from '../../../server/sources/tileset-catalog.js';
+import { decodeTile } from '../../support/decode-tile.js';
+import { listen, rawGet } from '../../support/http-server.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
+import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
+import { parcelRow, prjOf, writeParcelShapefile } from './delivery-fixture.js';
+
+const CLI = { trigger: 'cli', startedBy: 'test' } as const;
+
+describe('import end to end', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  let inbox: string;
+  let config: AppConfig;
+
+  before(async () => {
+    database = await createTestDatabase('import_e2e');
+    inbox = await mkdtemp(join(tmpdir(), 'planmap-e2e-'));
+    config = testConfig(database.url, (raw) => {
+      raw.pipeline = { importRoots: [inbox] };
+      (raw.datasets as Record<string, unknown>[]).find((dataset) => dataset.id === 'landuse')!.source = { path: 'dltb' };
+      // The tileset exposes what the test delivery has.
+      (raw.tilesets as Record<string, unknown>[]).find((tileset) => tileset.id === 'landuse')!.properties = ['BSM', 'DLBM', 'DLMC', 'QSDWMC', 'TBMJ'];
+    });
+    pool = await openMigratedPool(config);
+  });
+
+  after(async () => {
+    await pool.end();
+    await database.drop();
+    await rm(inbox, { recursive: true, force: true });
+  });
+
+  describe('given a GBK Shapefile without .cpg', () => {
+    it('serves its Chinese attribute values exactly in the vector tiles', async () => {
+      await writeParcelShapefile(join(inbox, 'dltb', 'DLTB'), parcelRow(3, { dlbm: '0702', dlmc: '农村宅基地' }), { prj: await prjOf(pool, 4527) });
+      const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
+      expect(result.version).to.equal(1);
+      const catalog = await loadTilesetCatalog(pool, config, silentLogger);
+      const server = await listen(createApp({ config, pool, logger: silentLogger, catalog: () => catalog }));
+      try {
+        const { rows } = await pool.query<{ x: number; y: number }>('SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(geom_3857) AS p FROM live.landuse LIMIT 1) s');
+        const { z, x, y } = tileAtPoint(WebMercatorQuad, 16, rows[0]!.x, rows[0]!.y);
+        const response = await rawGet(`${server.baseUrl}/tiles/landuse/${z}/${x}/${y}.mvt`);
+        expect(response.status).to.equal(200);
+        const features = decodeTile(response.body).get('landuse')!.features;
+        expect(features.length).to.be.greaterThan(0);
+        for (const feature of features) {
+          expect(feature.properties).to.include({ DLBM: '0702', DLMC: '农村宅基地', QSDWMC: '张庄村民委员会' });
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('given the database going away in the middle of an import', () => {
+    it('fails the import, leaves the live version as it was, and the next import cleans up and succeeds', async () => {
+      await rm(join(inbox, 'dltb'), { recursive: true, force: true });
+      await writeParcelShapefile(join(inbox, 'dltb', 'DLTB'), parcelRow(20_000, { perRow: 200 }), { prj: await prjOf(pool, 4527) });
+      const target = new URL(config.databaseUrl);
+      const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+      await proxy.start();
+      const viaProxy = new URL(config.databaseUrl);
+      viaProxy.port = String(proxy.port);
+      const fragile = createPool({ url: viaProxy.toString(), database: { ...config.database, connectTimeoutMs: 1000 }, applicationName: 'planmap-import-outage', logger: silentLogger });
+      let cut = false;
+      try {
+        const error = await importDataset(fragile, config, 'landuse', {
+          ...CLI,
+          onProgress: ({ features }) => {
+            if (features >= 5000 && !cut) {
+              cut = true;
+              void proxy.stop();
+            }
+          },
+        }, silentLogger).then(() => null, (caught: unknown) => caught);
+        expect(cut, 'the connection was cut during the COPY').to.equal(true);
+        expect(error, 'the import fails').to.be.instanceOf(Error);
+      } finally {
+        await proxy.stop();
+        await fragile.end().catch(() => undefined);
+      }
+      const live = await pool.query<{ live_version: number; count: number }>(
+        `SELECT d.live_version, (SELECT count(*)::int FROM live.landuse) AS count FROM meta.datasets d WHERE d.id = 'landuse'`,
+      );
+      expect(live.rows[0]).to.deep.equal({ live_version: 1, count: 3 });
+      const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
+      expect(result.version).to.equal(2);
+      expect(result.report.featuresLoaded).to.equal(20_000);
+      const { rows: jobs } = await pool.query<{ status: string; error: string | null }>(`SELECT status, error FROM meta.import_jobs ORDER BY id`);
+      expect(jobs.map((job) => job.status)).to.deep.equal(['succeeded', 'failed', 'succeeded']);
+      expect(jobs[1]!.error).to.match(/interrupted/);
+      const { rows: leftovers } = await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'data' AND tablename ~ '__(staging|work)_'`);
+      expect(leftovers).to.deep.equal([]);
+    });
+  });
+});
