@@ -62,6 +62,8 @@ const datasetSourceSchema = z.strictObject({
   srid: z.number().int().positive().optional(),
   /** Attribute encoding of Shapefiles without a .cpg (e.g. `gbk`); detected when absent. */
   encoding: z.string().min(1).optional(),
+  /** The table (GeoPackage) or layer (FileGDB, ...) to read when a file holds several. */
+  layer: z.string().min(1).optional(),
 });
 
 const datasetSchema = z.strictObject({

@@ -6,6 +6,7 @@ import { ImportError } from '../../core/errors.js';
 import { resolveCrs } from '../crs/detect-crs.js';
 import type { FeatureSource, SourceFeature } from '../readers/feature-source.js';
 import { openGeoJson } from '../readers/geojson/open-geojson.js';
+import { openGeoPackage } from '../readers/geopackage/open-geopackage.js';
 import { OGR_EXTENSIONS, openWithOgr } from '../readers/ogr/open-with-ogr.js';
 import { openShapefile } from '../readers/shapefile/open-shapefile.js';
 import { extractZip, zipEntryLabel } from '../readers/zip/open-zip.js';
@@ -40,7 +41,7 @@ export async function* openDelivery(file: string, dataset: DatasetConfig): Async
     throw new ImportError({ file }, `is ${format}, but dataset "${dataset.id}" expects ${wanted}`);
   }
   if (format === 'ogr') {
-    yield await withCrs(await openWithOgr(file), file, dataset);
+    yield await withCrs(await openWithOgr(file, dataset.source?.layer ? { layer: dataset.source.layer } : {}), file, dataset);
     return;
   }
   if (format !== 'zip') {
@@ -71,7 +72,8 @@ async function openOne(path: string, format: DatasetFormat, label: string, datas
       source = await openGeoJson(path, { label });
       break;
     case 'geopackage':
-      throw new ImportError({ file: label }, 'GeoPackage deliveries cannot be imported yet; convert to Shapefile or GeoJSON (ogr2ogr -f GeoJSON out.geojson in.gpkg)');
+      source = await openGeoPackage(path, { label, ...(dataset.source?.layer ? { table: dataset.source.layer } : {}) });
+      break;
   }
   return withCrs(source, label, dataset);
 }

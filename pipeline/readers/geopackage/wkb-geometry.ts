@@ -109,7 +109,7 @@ function readPoint(cursor: WkbCursor, { dimensions }: WkbHeader, what: string): 
   const y = cursor.double(what);
   cursor.offset += (dimensions - 2) * 8;
   if (Number.isNaN(x) && Number.isNaN(y)) return null;
-  if (!Number.isFinite(x) || !Number.isFinite(y)) cursor.failCoordinate(x, y, what);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) cursor.failCoordinate(x, y, what === WHOLE ? 'the point' : what);
   return { type: 'Point', coordinates: [x, y] };
 }
 

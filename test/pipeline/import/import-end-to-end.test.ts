@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -63,6 +64,42 @@ describe('import end to end', () => {
     });
   });
 
+  describe('given a GeoPackage delivery written by GDAL, with two tables and source.layer naming one', () => {
+    it('imports the named table in its declared CRS (EPSG:4527)', async () => {
+      await rm(join(inbox, 'dltb'), { recursive: true, force: true });
+      await mkdir(join(inbox, 'dltb'), { recursive: true });
+      const parcels = parcelRow(4, { dlbm: '0301', dlmc: '乔木林地' });
+      const collection = {
+        type: 'FeatureCollection',
+        crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::4527' } },
+        features: parcels.map((parcel) => ({
+          type: 'Feature',
+          properties: { BSM: parcel.bsm, DLBM: parcel.dlbm, DLMC: parcel.dlmc, QSDWMC: '李屯村民委员会', TBMJ: 5000 },
+          geometry: { type: 'Polygon', coordinates: [[[parcel.x, parcel.y], [parcel.x + 100, parcel.y], [parcel.x + 100, parcel.y + 50], [parcel.x, parcel.y + 50], [parcel.x, parcel.y]]] },
+        })),
+      };
+      const geojson = join(inbox, 'parcels.geojson');
+      await writeFile(geojson, JSON.stringify(collection));
+      const gpkg = join(inbox, 'dltb', 'delivery.gpkg');
+      execFileSync('ogr2ogr', ['-f', 'GPKG', gpkg, geojson, '-nln', 'DLTB']);
+      execFileSync('ogr2ogr', ['-f', 'GPKG', '-update', gpkg, geojson, '-nln', 'OTHER']);
+      const layered = testConfig(database.url, (raw) => {
+        raw.pipeline = { importRoots: [inbox] };
+        (raw.datasets as Record<string, unknown>[]).find((dataset) => dataset.id === 'landuse')!.source = { path: 'dltb', layer: 'DLTB' };
+      });
+      const before = (await pool.query<{ v: number }>(`SELECT live_version AS v FROM meta.datasets WHERE id = 'landuse'`)).rows[0]!.v;
+      const result = await importDataset(pool, layered, 'landuse', CLI, silentLogger);
+      expect(result.version).to.equal(before + 1);
+      const { rows } = await pool.query<{ DLMC: string; moved: number }>(
+        `SELECT "DLMC", ST_HausdorffDistance(ST_Transform(geom, 4527),
+                  ST_SetSRID(ST_MakeEnvelope(39470000.123, 4030000.456, 39470100.123, 4030050.456), 4527)) AS moved
+           FROM live.landuse ORDER BY "BSM" LIMIT 1`,
+      );
+      expect(rows[0]!.DLMC).to.equal('乔木林地');
+      expect(rows[0]!.moved).to.be.below(0.001);
+    });
+  });
+
   describe('given the database going away in the middle of an import', () => {
     it('fails the import, leaves the live version as it was, and the next import cleans up and succeeds', async () => {
       await rm(join(inbox, 'dltb'), { recursive: true, force: true });
@@ -93,13 +130,13 @@ describe('import end to end', () => {
       const live = await pool.query<{ live_version: number; count: number }>(
         `SELECT d.live_version, (SELECT count(*)::int FROM live.landuse) AS count FROM meta.datasets d WHERE d.id = 'landuse'`,
       );
-      expect(live.rows[0]).to.deep.equal({ live_version: 1, count: 3 });
+      expect(live.rows[0]).to.deep.equal({ live_version: 2, count: 4 });
       const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
-      expect(result.version).to.equal(2);
+      expect(result.version).to.equal(3);
       expect(result.report.featuresLoaded).to.equal(20_000);
       const { rows: jobs } = await pool.query<{ status: string; error: string | null }>(`SELECT status, error FROM meta.import_jobs ORDER BY id`);
-      expect(jobs.map((job) => job.status)).to.deep.equal(['succeeded', 'failed', 'succeeded']);
-      expect(jobs[1]!.error).to.match(/interrupted/);
+      expect(jobs.map((job) => job.status)).to.deep.equal(['succeeded', 'succeeded', 'failed', 'succeeded']);
+      expect(jobs[2]!.error).to.match(/interrupted/);
       const { rows: leftovers } = await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'data' AND tablename ~ '__(staging|work)_'`);
       expect(leftovers).to.deep.equal([]);
     });

@@ -7,7 +7,7 @@ import type { FeatureSource, SourceFeature } from '../../../../pipeline/readers/
 
 /**
  * Test GeoPackages, made in a temporary folder with better-sqlite3 itself: the gpkg_* tables with
- * the DDL of OGC 12-128r18 (GeoPackage 1.3, Annex C), the three srs rows Requirement 11 asks for,
+ * the table definitions of OGC 12-128r18 (GeoPackage 1.3), the three srs rows Requirement 11 asks for,
  * and feature tables with an `fid INTEGER PRIMARY KEY AUTOINCREMENT`. Geometry blobs come from
  * `geometry-blobs.ts`. Bad inputs are made by writing what the spec forbids, or by editing the
  * tables after the fact with `editGeoPackage`.
@@ -80,7 +80,7 @@ const REQUIRED_SRS: readonly SrsSpec[] = [
   { srsId: 0, name: 'Undefined geographic SRS', organization: 'NONE', organizationCoordsysId: 0, definition: 'undefined' },
 ];
 
-/** GeoPackage 1.3, Annex C, tables C.1 to C.3 (gpkg_spatial_ref_sys, gpkg_contents, gpkg_geometry_columns). */
+/** The table definitions of gpkg_spatial_ref_sys (§1.1.2), gpkg_contents (§1.1.3) and gpkg_geometry_columns (§2.1.5). */
 const CORE_DDL = `
   CREATE TABLE gpkg_spatial_ref_sys (
     srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
