@@ -100,10 +100,41 @@ describe('import end to end', () => {
     });
   });
 
+  describe('given a GeoJSON delivery with a self-intersecting polygon and a feature without geometry', () => {
+    it('repairs the first, rejects the second, names both in the QA report, and publishes nothing (rejections fail)', async () => {
+      await rm(join(inbox, 'dltb'), { recursive: true, force: true });
+      await mkdir(join(inbox, 'dltb'), { recursive: true });
+      const square = (x: number) => [[[x, 36.4], [x + 0.001, 36.4], [x + 0.001, 36.4005], [x, 36.4005], [x, 36.4]]];
+      // A bow tie: the ring crosses itself at (x + 0.0005, 36.40025).
+      const bowTie = (x: number) => [[[x, 36.4], [x + 0.001, 36.4005], [x + 0.001, 36.4], [x, 36.4005], [x, 36.4]]];
+      const feature = (bsm: string, geometry: unknown) => ({ type: 'Feature', properties: { BSM: bsm, DLBM: '0101', DLMC: '水田' }, geometry });
+      await writeFile(join(inbox, 'dltb', 'DLTB.geojson'), JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          feature('371502000000000001', { type: 'Polygon', coordinates: square(116.2) }),
+          feature('371502000000000002', { type: 'Polygon', coordinates: bowTie(116.202) }),
+          feature('371502000000000003', null),
+        ],
+      }));
+      const before = (await pool.query<{ v: number }>(`SELECT live_version AS v FROM meta.datasets WHERE id = 'landuse'`)).rows[0]!.v;
+      const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
+      expect(result.version).to.equal(null);
+      const byRule = new Map(result.report.findings.map((finding) => [finding.rule, finding]));
+      expect(byRule.get('repairedGeometries')).to.include({ level: 'warn', count: 1 });
+      expect(byRule.get('repairedGeometries')!.examples[0]).to.include({ feature: 2 });
+      expect(byRule.get('repairedGeometries')!.examples[0]!.detail).to.match(/Self-intersection/);
+      expect(byRule.get('rejectedFeatures')).to.include({ level: 'fail', count: 1 });
+      expect(byRule.get('rejectedFeatures')!.examples[0]).to.deep.include({ feature: 3, detail: 'no geometry' });
+      expect(result.report).to.include({ featuresRead: 3, featuresLoaded: 2, featuresRejected: 1, passed: false });
+      expect((await pool.query<{ v: number }>(`SELECT live_version AS v FROM meta.datasets WHERE id = 'landuse'`)).rows[0]!.v).to.equal(before);
+    });
+  });
+
   describe('given the database going away in the middle of an import', () => {
     it('fails the import, leaves the live version as it was, and the next import cleans up and succeeds', async () => {
       await rm(join(inbox, 'dltb'), { recursive: true, force: true });
       await writeParcelShapefile(join(inbox, 'dltb', 'DLTB'), parcelRow(20_000, { perRow: 200 }), { prj: await prjOf(pool, 4527) });
+      const lastJobBefore = (await pool.query<{ id: number }>('SELECT coalesce(max(id), 0)::int AS id FROM meta.import_jobs')).rows[0]!.id;
       const target = new URL(config.databaseUrl);
       const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
       await proxy.start();
@@ -134,9 +165,12 @@ describe('import end to end', () => {
       const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
       expect(result.version).to.equal(3);
       expect(result.report.featuresLoaded).to.equal(20_000);
-      const { rows: jobs } = await pool.query<{ status: string; error: string | null }>(`SELECT status, error FROM meta.import_jobs ORDER BY id`);
-      expect(jobs.map((job) => job.status)).to.deep.equal(['succeeded', 'succeeded', 'failed', 'succeeded']);
-      expect(jobs[2]!.error).to.match(/interrupted/);
+      const { rows: jobs } = await pool.query<{ status: string; error: string | null }>(
+        'SELECT status, error FROM meta.import_jobs WHERE id > $1 ORDER BY id',
+        [lastJobBefore],
+      );
+      expect(jobs.map((job) => job.status)).to.deep.equal(['failed', 'succeeded']);
+      expect(jobs[0]!.error).to.match(/interrupted/);
       const { rows: leftovers } = await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'data' AND tablename ~ '__(staging|work)_'`);
       expect(leftovers).to.deep.equal([]);
     });
