@@ -7,7 +7,8 @@ import { DEFAULT_DATABASE_URL } from '../core/config/load-config.js';
 
 /**
  * `prestart` and `pretest`: makes sure the database the server (or, with `--test`, the test
- * suite) will use is a reachable PostgreSQL with PostGIS available, so that `npm start` and
+ * suite) will use is a reachable PostgreSQL with PostGIS available (and, for the tests, that
+ * GDAL's ogr2ogr is installed), so that `npm start` and
  * `npm test` work on a fresh Debian machine without a set-up step of their own.
  *
  * An explicit DATABASE_URL / TEST_DATABASE_URL is only checked: it may be a shared or remote
@@ -57,6 +58,10 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
   if (target.isExplicit) await checkExplicit(target);
   else await provisionLocal(target);
   console.log(`PostGIS ready at ${redact(target.url)}`);
+  if (argv.includes('--test') && !hasCommand('ogr2ogr')) {
+    // The suite imports GeoPackage, MapInfo and DXF deliveries written and read with GDAL.
+    installPackages(['gdal-bin'], 'GDAL (ogr2ogr) not found, and the tests need it', 'the server itself runs without it');
+  }
 }
 
 function resolveTarget(isTest: boolean, env: NodeJS.ProcessEnv): Target {
@@ -224,11 +229,11 @@ function allowPasswordlessLoopback(cluster: Cluster): void {
   writeFileSync(hbaFile, `# added by planmap scripts/ensure-postgis.ts\n${rules}${readFileSync(hbaFile, 'utf8')}`);
 }
 
-function installPackages(packages: readonly string[], reason: string): void {
+function installPackages(packages: readonly string[], reason: string, alternative = 'or set DATABASE_URL / TEST_DATABASE_URL to a PostgreSQL with PostGIS'): void {
   const install = ['apt-get', 'install', '-y', ...packages];
   if (!isRoot() || !hasCommand('apt-get')) {
     const how = hasCommand('apt-get') ? `run: ${asRoot(['apt-get', 'update'])} && ${asRoot(install)}` : `install ${packages.join(' ')} or their equivalent`;
-    throw new ProvisionError(`${reason}: ${how} (or set DATABASE_URL / TEST_DATABASE_URL to a PostgreSQL with PostGIS).`);
+    throw new ProvisionError(`${reason}: ${how} (${alternative}).`);
   }
   console.log(`${reason}: installing ${packages.join(' ')} …`);
   // A fresh machine has no package lists yet, and stale ones point at removed versions.
