@@ -12,10 +12,12 @@ import { cumulativeShares, RURAL_CLASS_WEIGHTS, STATE_OWNED_PREFIXES, URBAN_CLAS
  * Sample data that looks like a real 三调 delivery for Liaocheng: land-use parcels (DLTB) that
  * tessellate the eight real county outlines, and the county outlines themselves (XZQ).
  *
- * Parcels are Voronoi cells of a jittered, stretched grid of seeds laid out in each county's
- * own Gauss-Kruger zone (EPSG:4526 west of 115.5°E, else 4527), clipped to the county, so they
- * look like the long fields of the North China Plain and cover each county without gaps or
- * overlaps. Everything is deterministic for a given seed.
+ * Parcels are Voronoi cells of a jittered, stretched grid of seeds laid out in the Gauss-Kruger
+ * plane of the zone holding the county's centroid, clipped to the county, so they look like the
+ * long fields of the North China Plain and cover each county without gaps or overlaps. Every
+ * centroid lies east of 115.5°E, so that is zone 39 (EPSG:4527) for all eight, although 冠县 and
+ * 莘县 reach into zone 38; the delivery generator (pipeline/delivery) writes those two in
+ * EPSG:4526 as their real deliveries are. Everything is deterministic for a given seed.
  */
 export interface SampleOptions {
   /** About this many parcels are made (the grid is fitted to the county areas). */
