@@ -46,6 +46,10 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
     let unlock: (() => Promise<void>) | null = null;
     let jobId = 0;
     try {
+      // Bulk statements (the work table, QA joins over a county's parcels) run for minutes; the
+      // pool's per-statement deadline is meant for tiles. RESET in `finally` restores it before
+      // the connection goes back to the pool.
+      await client.query('SET statement_timeout = 0');
       unlock = await lockDatasetImport(client, dataset.id);
       await dropLeftovers(client, dataset.id);
       await upsertDataset(client, dataset);
@@ -59,6 +63,7 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
     } finally {
       if (jobId) await dropWorkTables(client, dataset.id, jobId).catch(() => undefined);
       if (unlock) await unlock().catch(() => undefined);
+      await client.query('RESET statement_timeout').catch(() => undefined);
     }
   });
 }

@@ -130,6 +130,22 @@ describe('import end to end', () => {
     });
   });
 
+  describe('given a pool whose statement deadline is far shorter than the import statements', () => {
+    it('imports all the same, and gives the connection back with its deadline', async () => {
+      await rm(join(inbox, 'dltb'), { recursive: true, force: true });
+      await writeParcelShapefile(join(inbox, 'dltb', 'DLTB'), parcelRow(20_000, { perRow: 200 }), { prj: await prjOf(pool, 4527) });
+      const hurried = createPool({ url: config.databaseUrl, database: { ...config.database, statementTimeoutMs: 300, poolSize: 1 }, applicationName: 'planmap-import-deadline', logger: silentLogger });
+      try {
+        const result = await importDataset(hurried, config, 'landuse', CLI, silentLogger);
+        expect(result.report.featuresLoaded).to.equal(20_000);
+        const { rows } = await hurried.query<{ statement_timeout: string }>('SHOW statement_timeout');
+        expect(rows[0]!.statement_timeout).to.equal('300ms');
+      } finally {
+        await hurried.end();
+      }
+    });
+  });
+
   describe('given the database going away in the middle of an import', () => {
     it('fails the import, leaves the live version as it was, and the next import cleans up and succeeds', async () => {
       await rm(join(inbox, 'dltb'), { recursive: true, force: true });
@@ -161,9 +177,9 @@ describe('import end to end', () => {
       const live = await pool.query<{ live_version: number; count: number }>(
         `SELECT d.live_version, (SELECT count(*)::int FROM live.landuse) AS count FROM meta.datasets d WHERE d.id = 'landuse'`,
       );
-      expect(live.rows[0]).to.deep.equal({ live_version: 2, count: 4 });
+      expect(live.rows[0]).to.deep.equal({ live_version: 3, count: 20_000 });
       const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
-      expect(result.version).to.equal(3);
+      expect(result.version).to.equal(4);
       expect(result.report.featuresLoaded).to.equal(20_000);
       const { rows: jobs } = await pool.query<{ status: string; error: string | null }>(
         'SELECT status, error FROM meta.import_jobs WHERE id > $1 ORDER BY id',
