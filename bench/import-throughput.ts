@@ -1,0 +1,207 @@
+import { loadavg } from 'node:os';
+import { loadConfig } from '../core/config/load-config.js';
+import type { Pool } from '../core/db/pool.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { prepareBenchDatabase, redact } from './support/bench-database.js';
+import { gdalVersion, MissingGdalError, ogr2ogrArgs, runGdalImport } from './support/gdal-side.js';
+import { compareImports } from './support/import-checks.js';
+import { ensureDelivery, type BenchDelivery } from './support/import-delivery.js';
+import { parseImportOptions, sampleSizeFor, USAGE, UsageError, type ImportBenchOptions } from './support/import-options.js';
+import { formatAgreement, formatPhaseTable, formatRunTable, formatSummaryTable, summariseImports } from './support/import-report.js';
+import { IMPORT_APPLICATION_NAME, type ImportRun } from './support/import-run.js';
+import { collectMachineInfo, formatMachineInfo } from './support/machine-info.js';
+import { runPipelineImport } from './support/pipeline-side.js';
+import { BlockedIndexError, terminateImportSessions, waitForQuiet, WorkIndexWatch } from './support/work-index-watch.js';
+
+/**
+ * `npm run bench:import`: features per second of importing one GBK Shapefile in EPSG:4527
+ * with the pipeline (every QA check on) and with ogr2ogr, and the pipeline's peak RSS. See
+ * bench/README.md.
+ */
+
+/**
+ * Parcels the import database is given when new, with the county outlines: the outlines make
+ * the outsideCounty check run, as it does on a server that holds them; the parcels are replaced
+ * by the first import.
+ */
+const IMPORT_DATABASE_PARCELS = 1_000;
+
+type Cleanup = () => Promise<void> | void;
+
+/** Ctrl-C or SIGTERM: the running import is stopped, clean-up runs, nothing is reported. */
+class InterruptedError extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'InterruptedError';
+  }
+}
+
+const progress = (message: string) => console.error(`bench: ${message}`);
+
+/** Returns the exit code: 0, or 1 when QA failed or the two imports disagree. */
+async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void): Promise<number> {
+  const options = parseImportOptions(process.argv.slice(2), process.env);
+  if (!options) {
+    console.log(USAGE);
+    return 0;
+  }
+  const gdal = await gdalVersion(process.env);
+  const logger = createLogger('bench', process.env.LOG_LEVEL ?? 'warn');
+  const delivery = await prepareDelivery(options, logger);
+  const pool = await prepareImportDatabase(options, logger);
+  onCleanup(() => pool.end());
+  const machine = await collectMachineInfo(pool);
+
+  const runs: ImportRun[] = [];
+  const repeated: { run: number; error: BlockedIndexError }[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    // GDAL first: the pipeline then never has the page cache of the .shp to itself.
+    await checkpoint(pool);
+    signal.throwIfAborted();
+    progress(`GDAL run ${run} of ${options.runs}: ogr2ogr ${delivery.sourcePath}`);
+    runs.push(await runGdalImport(delivery, run, pool, options.importDatabaseUrl, signal));
+    progress(`  ${describe(runs.at(-1)!)}`);
+    await checkpoint(pool);
+    signal.throwIfAborted();
+    progress(`pipeline run ${run} of ${options.runs}: importDataset in a child process`);
+    runs.push(await runPipelineUndisturbed(delivery, run, options, pool, signal, (error) => repeated.push({ run, error })));
+    progress(`  ${describe(runs.at(-1)!)}`);
+  }
+  const agreement = await compareImports(pool, delivery.featureCount);
+
+  console.log(formatMachineInfo(machine, {
+    'load after': loadavg().map((load) => load.toFixed(2)).join(' '),
+    gdal,
+    delivery: `${delivery.shpPath}: ${delivery.featureCount} features, ${(delivery.bytes / 1e6).toFixed(0)} MB (.shp + .dbf), GBK, EPSG:4527`,
+    database: redact(options.importDatabaseUrl),
+    order: `${options.runs} run(s) per side, alternating GDAL then pipeline, CHECKPOINT before each`,
+    'statement deadline': options.keepDeadline ? 'as configured (--keep-deadline)' : 'lifted in the import child (one day)',
+    ogr2ogr: ogr2ogrArgs(delivery, options.importDatabaseUrl).join(' '),
+  }));
+  console.log(`\n${formatRunTable(runs)}`);
+  console.log(`\n${formatSummaryTable(summariseImports(runs))}`);
+  console.log(`\nPipeline phases (mean of ${options.runs} run(s)):\n\n${formatPhaseTable(runs)}`);
+  const lastChild = runs.filter((run) => run.child).at(-1)!.child!;
+  console.log(`\nQA (last pipeline run, version ${lastChild.version ?? 'none'}): ${lastChild.qaSummary.join('\n  ')}`);
+  console.log(`pipeline RSS before the import (Node, tsx, modules): ${(lastChild.rssBeforeBytes / 1e6).toFixed(0)} MB`);
+  console.log(`\nBoth tables:\n${formatAgreement(agreement)}`);
+  console.log(`\nPipeline runs stopped and repeated (work table index unusable, see bench/README.md): ${repeated.length === 0 ? 'none' : ''}`);
+  for (const { run, error } of repeated) console.log(`  run ${run}: ${error.message}`);
+
+  const failedQa = runs.filter((run) => run.child && !run.child.qaPassed);
+  for (const run of failedQa) console.error(`\npipeline run ${run.run}: QA failed, nothing was published`);
+  for (const problem of agreement.problems) console.error(`\nthe imports disagree: ${problem}`);
+  return failedQa.length === 0 && agreement.problems.length === 0 ? 0 : 1;
+}
+
+/** Attempts of one pipeline run before the benchmark gives up on a machine that is never quiet. */
+const MAX_PIPELINE_ATTEMPTS = 5;
+
+/**
+ * One pipeline import, measured without another session's old transaction hiding the work
+ * table's index from the overlaps check (WorkIndexWatch): such an attempt is stopped, its
+ * sessions ended, and the import repeated once the cluster is quiet again.
+ */
+async function runPipelineUndisturbed(
+  delivery: BenchDelivery,
+  run: number,
+  options: ImportBenchOptions,
+  pool: Pool,
+  signal: AbortSignal,
+  onRepeat: (error: BlockedIndexError) => void,
+): Promise<ImportRun> {
+  for (let attempt = 1; ; attempt++) {
+    await waitForQuiet(pool, IMPORT_APPLICATION_NAME, progress, signal);
+    const attemptController = new AbortController();
+    const watch = new WorkIndexWatch(pool, IMPORT_APPLICATION_NAME, (error) => attemptController.abort(error));
+    try {
+      return await runPipelineImport(delivery, run, {
+        databaseUrl: options.importDatabaseUrl,
+        dataDir: options.dataDir,
+        keepDeadline: options.keepDeadline,
+        signal: AbortSignal.any([signal, attemptController.signal]),
+      });
+    } catch (error) {
+      // The killed child's statement goes on in its session, holding the import lock.
+      await terminateImportSessions(pool, IMPORT_APPLICATION_NAME);
+      if (!(error instanceof BlockedIndexError)) throw error;
+      onRepeat(error);
+      if (attempt === MAX_PIPELINE_ATTEMPTS) throw new Error(`pipeline run ${run}: ${attempt} attempts were stopped, the last because ${error.message}`);
+      progress(`  stopped: ${error.message}; repeating`);
+    } finally {
+      await watch.stop();
+    }
+  }
+}
+
+/**
+ * The Shapefile, written from the source database's sample the first time; that database is
+ * only opened (created, filled) then.
+ */
+async function prepareDelivery(options: ImportBenchOptions, logger: Logger): Promise<BenchDelivery> {
+  const openSource = async () => {
+    const config = loadConfig({ ...process.env, DATABASE_URL: options.sourceDatabaseUrl });
+    return (await prepareBenchDatabase(config, sampleSizeFor(options.parcels), logger, progress)).pool;
+  };
+  return ensureDelivery(openSource, options.dataDir, options.parcels, progress);
+}
+
+/** The database both import into: created and migrated when missing, county outlines published. */
+async function prepareImportDatabase(options: ImportBenchOptions, logger: Logger): Promise<Pool> {
+  const config = loadConfig({ ...process.env, DATABASE_URL: options.importDatabaseUrl });
+  const { pool } = await prepareBenchDatabase(config, IMPORT_DATABASE_PARCELS, logger, progress);
+  const { rows } = await pool.query<{ exists: boolean }>(`SELECT to_regclass('live.county') IS NOT NULL AS exists`);
+  if (!rows[0]!.exists) {
+    await pool.end();
+    throw new Error(`${redact(options.importDatabaseUrl)} holds parcels but no county outlines (live.county), so the outsideCounty check would not run: drop the database and run again`);
+  }
+  return pool;
+}
+
+/** Each import starts without the previous one's dirty pages to write. */
+async function checkpoint(pool: Pool): Promise<void> {
+  await pool.query('CHECKPOINT');
+}
+
+function describe(run: ImportRun): string {
+  const rate = run.seconds > 0 ? run.features / run.seconds : 0;
+  return `${run.features} features in ${run.seconds.toFixed(1)} s (${rate.toFixed(0)} features/s), peak RSS ${(run.peakRssBytes / 1e6).toFixed(0)} MB`;
+}
+
+/** Undone in reverse order at the end, on failure and on Ctrl-C. */
+const cleanups: Cleanup[] = [];
+async function closeAll(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await Promise.resolve()
+      .then(cleanup)
+      .catch((error: unknown) => console.error(`bench: clean-up failed: ${(error as Error).message}`));
+  }
+}
+
+// The first signal stops the running import (its process gets SIGTERM); `once`, so that a
+// second one ends the benchmark at once.
+const interruption = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping`);
+    interruption.abort(new InterruptedError(signal));
+  });
+}
+
+main(interruption.signal, (cleanup) => cleanups.push(cleanup)).then(
+  async (code) => {
+    await closeAll();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    await closeAll();
+    if (error instanceof InterruptedError) {
+      console.error(`bench: ${error.message}`);
+      process.exit(130);
+    }
+    // A bad option and a missing ogr2ogr: the user has to change the command or the machine.
+    const isUsage = error instanceof UsageError || error instanceof MissingGdalError;
+    console.error(isUsage ? error.message : `bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(isUsage ? 2 : 1);
+  },
+);
