@@ -12,15 +12,16 @@ const RESOLUTION_SAMPLE_POINTS = 20_000;
 const MAX_GROUND_STEP_METRES = 1;
 
 /**
- * Checks on the raw coordinates of each delivery file, in its own CRS, before anything is
+ * Checks on the raw coordinates of each delivery file (`parsed`: the staging rows with their
+ * geometry parsed, see parsedStaging), in its own CRS, before anything is
  * transformed: coordinates that cannot belong to the declared CRS are refused (ImportError
  * saying what was expected and what was found); a delivery resolved coarser than 1 m on the
  * ground is a QA finding (`coarseCoordinates`).
  */
-export async function checkDeliveryCoordinates(client: PoolClient, work: string, dataset: DatasetConfig): Promise<QaFinding[]> {
+export async function checkDeliveryCoordinates(client: PoolClient, parsed: string, dataset: DatasetConfig): Promise<QaFinding[]> {
   const { rows } = await client.query<{ source_file: string; source_srid: number; min_x: number | null; min_y: number; max_x: number; max_y: number }>(
     `SELECT source_file, source_srid, ST_XMin(box) AS min_x, ST_YMin(box) AS min_y, ST_XMax(box) AS max_x, ST_YMax(box) AS max_y
-       FROM (SELECT source_file, source_srid, ST_Extent(geom_src) AS box FROM ${work} GROUP BY source_file, source_srid) extents
+       FROM (SELECT source_file, source_srid, ST_Extent(geom_src) AS box FROM ${parsed} GROUP BY source_file, source_srid) extents
       ORDER BY source_file`,
   );
   const findings: QaFinding[] = [];
@@ -28,16 +29,16 @@ export async function checkDeliveryCoordinates(client: PoolClient, work: string,
     if (row.min_x === null) continue;
     const problem = checkCoordinates(row.source_srid, { minX: row.min_x, minY: row.min_y, maxX: row.max_x, maxY: row.max_y });
     if (problem) throw new ImportError({ file: row.source_file }, problem);
-    const finding = dataset.qa.coarseCoordinates === 'off' ? null : await checkResolution(client, work, row.source_file, row.source_srid, dataset.qa.coarseCoordinates);
+    const finding = dataset.qa.coarseCoordinates === 'off' ? null : await checkResolution(client, parsed, row.source_file, row.source_srid, dataset.qa.coarseCoordinates);
     if (finding) findings.push(finding);
   }
   return findings;
 }
 
-async function checkResolution(client: PoolClient, work: string, file: string, srid: number, level: 'fail' | 'warn'): Promise<QaFinding | null> {
+async function checkResolution(client: PoolClient, parsed: string, file: string, srid: number, level: 'fail' | 'warn'): Promise<QaFinding | null> {
   const { rows } = await client.query<{ x: number; y: number }>(
     `SELECT ST_X(point) AS x, ST_Y(point) AS y
-       FROM (SELECT (ST_DumpPoints(geom_src)).geom AS point FROM ${work}
+       FROM (SELECT (ST_DumpPoints(geom_src)).geom AS point FROM ${parsed}
               WHERE source_file = $1 AND geom_src IS NOT NULL ORDER BY feature_index LIMIT $2) points
       LIMIT $2`,
     [file, RESOLUTION_SAMPLE_POINTS],

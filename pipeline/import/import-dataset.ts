@@ -7,7 +7,7 @@ import { withClient } from '../../core/db/with-client.js';
 import { ImportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { copyToStaging, stagingTableDdl } from '../load/copy-to-staging.js';
-import { transformToCanonical, workTableDdl } from '../load/prepare-geometries.js';
+import { indexWorkTable, parsedStaging, workTableDdl } from '../load/prepare-geometries.js';
 import { publishVersion, pruneVersions, registerVersion, reserveVersion, upsertDataset } from '../publish/dataset-versions.js';
 import type { QaFinding, QaReport } from '../qa/qa-report.js';
 import { runQaChecks } from '../qa/run-qa.js';
@@ -89,9 +89,9 @@ async function runImport(client: PoolClient, config: AppConfig, dataset: Dataset
       logger.info({ file: opened.source.file, srid: opened.srid, features: featuresRead }, 'delivery file staged');
     }
   }
+  deliveryFindings.push(...(await checkDeliveryCoordinates(client, parsedStaging(staging), dataset)));
   await client.query(workTableDdl(work, staging));
-  deliveryFindings.push(...(await checkDeliveryCoordinates(client, work, dataset)));
-  await transformToCanonical(client, work);
+  await indexWorkTable(client, work);
   const boundaryDatasetId = config.datasets.find((candidate) => candidate.kind === 'admin_boundary' && candidate.id !== dataset.id)?.id ?? null;
   const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId });
   if (!report.passed) return { jobId, version: null, report };
