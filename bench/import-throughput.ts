@@ -75,7 +75,6 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
     delivery: `${delivery.shpPath}: ${delivery.featureCount} features, ${(delivery.bytes / 1e6).toFixed(0)} MB (.shp + .dbf), GBK, EPSG:4527`,
     database: redact(options.importDatabaseUrl),
     order: `${options.runs} run(s) per side, alternating GDAL then pipeline, CHECKPOINT before each`,
-    'statement deadline': options.keepDeadline ? 'as configured (--keep-deadline)' : 'lifted in the import child (one day)',
     ogr2ogr: ogr2ogrArgs(delivery, options.importDatabaseUrl).join(' '),
   }));
   console.log(`\n${formatRunTable(runs)}`);
@@ -118,7 +117,6 @@ async function runPipelineUndisturbed(
       return await runPipelineImport(delivery, run, {
         databaseUrl: options.importDatabaseUrl,
         dataDir: options.dataDir,
-        keepDeadline: options.keepDeadline,
         signal: AbortSignal.any([signal, attemptController.signal]),
       });
     } catch (error) {

@@ -14,31 +14,23 @@ import { processCpuMs, StatementTimeline } from './statement-timeline.js';
  * line of JSON (CHILD_RESULT_MARKER) with the time, the QA outcome, the phases and the memory.
  *
  * Environment: BENCH_IMPORT_DATABASE_URL (the database), BENCH_IMPORT_ROOT (the import root),
- * BENCH_IMPORT_SOURCE_PATH (the .shp, relative to the root), BENCH_IMPORT_KEEP_DEADLINE (any
- * value: keep the configured statement deadline), CONFIG_FILE, LOG_LEVEL (default warn; the log
- * goes to stdout, beside the result line).
+ * BENCH_IMPORT_SOURCE_PATH (the .shp, relative to the root), CONFIG_FILE, LOG_LEVEL (default
+ * warn; the log goes to stdout, beside the result line).
  */
 
 const DATASET_ID = 'landuse';
-/**
- * The statement deadline of the child's pool unless BENCH_IMPORT_KEEP_DEADLINE is set: one day.
- * The configured deadline (15 s) is meant for tiles, and importDataset runs its repair and QA
- * statements under it, so a delivery of some tens of thousands of parcels is cancelled in QA.
- */
-const LIFTED_STATEMENT_TIMEOUT_MS = 86_400_000;
 
 function childConfig(env: NodeJS.ProcessEnv): AppConfig {
   const databaseUrl = required(env, 'BENCH_IMPORT_DATABASE_URL');
   const importRoot = required(env, 'BENCH_IMPORT_ROOT');
   const sourcePath = required(env, 'BENCH_IMPORT_SOURCE_PATH');
   const file = resolveConfigFile(env.CONFIG_FILE);
-  const raw = readConfigFile(file) as { database?: Record<string, unknown>; pipeline?: Record<string, unknown>; datasets?: Record<string, unknown>[] };
+  const raw = readConfigFile(file) as { pipeline?: Record<string, unknown>; datasets?: Record<string, unknown>[] };
   const dataset = raw.datasets?.find((candidate) => candidate.id === DATASET_ID);
   if (!dataset) throw new Error(`${file}: no dataset "${DATASET_ID}" to import into`);
   // Only where the delivery is changes; the QA levels stay as configured.
   raw.pipeline = { ...raw.pipeline, importRoots: [importRoot] };
   dataset.source = { path: sourcePath };
-  if (!env.BENCH_IMPORT_KEEP_DEADLINE) raw.database = { ...raw.database, statementTimeoutMs: LIFTED_STATEMENT_TIMEOUT_MS };
   return parseConfig(raw, file, { DATABASE_URL: databaseUrl });
 }
 

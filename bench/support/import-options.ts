@@ -16,7 +16,7 @@ export const DEFAULT_IMPORT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/p
 /** `.data/` is git-ignored. */
 const DEFAULT_DATA_DIR = join(projectRoot, '.data', 'bench');
 
-export const USAGE = `Usage: npm run bench:import -- [--parcels N] [--runs R] [--keep-deadline]
+export const USAGE = `Usage: npm run bench:import -- [--parcels N] [--runs R]
 
 Imports the same GBK Shapefile of N land-use parcels in EPSG:4527 two ways, one after the
 other: with this pipeline (importDataset, every QA check at its configured level, in a child
@@ -26,10 +26,6 @@ per second of both, their ratio, and the pipeline's peak RSS.
   --parcels N  parcels in the delivery (default 300000, 1000 to 5000000); the Shapefile is
                written once from a bench database's sample and kept under the data directory
   --runs R     imports per side, alternating GDAL and pipeline (default 2, 1 to 10)
-  --keep-deadline
-               import with the configured database.statementTimeoutMs (15 s by default),
-               as planmap-cli import does today; without it the import child lifts the
-               deadline, which large deliveries exceed (see bench/README.md)
   --help       this text
 
 BENCH_SOURCE_DATABASE_URL: the database whose published sample the parcels come from (default:
@@ -43,8 +39,6 @@ export interface ImportBenchOptions {
   readonly parcels: number;
   /** Imports per side. */
   readonly runs: number;
-  /** Whether the import child keeps the configured statement deadline (else it lifts it). */
-  readonly keepDeadline: boolean;
   readonly sourceDatabaseUrl: string;
   readonly importDatabaseUrl: string;
   /** The import root: every delivery lives in a folder of its own below it. */
@@ -66,7 +60,6 @@ export function parseImportOptions(args: readonly string[], env: NodeJS.ProcessE
   return {
     parcels,
     runs: parseInteger('--runs', values.runs, 1, 10),
-    keepDeadline: values['keep-deadline'],
     sourceDatabaseUrl: env.BENCH_SOURCE_DATABASE_URL || sourceDatabaseFor(parcels).url,
     importDatabaseUrl: env.BENCH_IMPORT_DATABASE_URL || DEFAULT_IMPORT_DATABASE_URL,
     dataDir: env.BENCH_DATA_DIR || DEFAULT_DATA_DIR,
@@ -92,7 +85,6 @@ function readArgs(args: readonly string[]) {
       options: {
         parcels: { type: 'string', default: '300000' },
         runs: { type: 'string', default: '2' },
-        'keep-deadline': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;

@@ -10,8 +10,6 @@ export interface PipelineSideOptions {
   readonly databaseUrl: string;
   /** The import root the delivery's source path is relative to. */
   readonly dataDir: string;
-  /** Keep the configured statement deadline instead of lifting it (see import-child.ts). */
-  readonly keepDeadline: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -20,18 +18,15 @@ export interface PipelineSideOptions {
  * its own, whose maxRSS is then the import's alone (plus Node, tsx and the modules). Its log goes
  * to our stderr; rejects when it fails or prints no result.
  */
-export async function runPipelineImport(delivery: BenchDelivery, run: number, { databaseUrl, dataDir, keepDeadline, signal }: PipelineSideOptions): Promise<ImportRun> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BENCH_IMPORT_DATABASE_URL: databaseUrl,
-    BENCH_IMPORT_ROOT: dataDir,
-    BENCH_IMPORT_SOURCE_PATH: delivery.sourcePath,
-  };
-  if (keepDeadline) env.BENCH_IMPORT_KEEP_DEADLINE = '1';
-  else delete env.BENCH_IMPORT_KEEP_DEADLINE;
+export async function runPipelineImport(delivery: BenchDelivery, run: number, { databaseUrl, dataDir, signal }: PipelineSideOptions): Promise<ImportRun> {
   const measured = await runMeasured(process.execPath, ['--import', 'tsx', CHILD_SCRIPT], {
     cwd: projectRoot,
-    env,
+    env: {
+      ...process.env,
+      BENCH_IMPORT_DATABASE_URL: databaseUrl,
+      BENCH_IMPORT_ROOT: dataDir,
+      BENCH_IMPORT_SOURCE_PATH: delivery.sourcePath,
+    },
     ...(signal ? { signal } : {}),
   });
   const lines = measured.stdout.split('\n');

@@ -35,7 +35,7 @@ const PHASES: readonly (readonly [string, RegExp])[] = [
   ['QA areaMismatch', /on the ellipsoid/],
   ['QA slivers', /ST_Area\(geom::geography\) < /],
   ['QA overlaps', /ST_Relate\(/],
-  ['QA outsideCounty', /CROSS JOIN LATERAL/],
+  ['QA outsideCounty', /m² outside /],
   ['QA precisionLoss', /ST_HausdorffDistance/],
   ['QA other (columns, counts)', /jsonb_object_keys|AS loaded FROM|information_schema\.columns/],
 ];
