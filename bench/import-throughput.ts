@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { promisify } from 'node:util';
 import { loadConfig } from '../core/config/load-config.js';
 import type { Pool } from '../core/db/pool.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { projectRoot } from '../core/project-root.js';
 import { prepareBenchDatabase, redact } from './support/bench-database.js';
 import { gdalVersion, MissingGdalError, ogr2ogrArgs, runGdalImport } from './support/gdal-side.js';
 import { compareImports } from './support/import-checks.js';
@@ -11,7 +14,7 @@ import { formatAgreement, formatPhaseTable, formatRunTable, formatSummaryTable, 
 import { IMPORT_APPLICATION_NAME, type ImportRun } from './support/import-run.js';
 import { collectMachineInfo, formatMachineInfo } from './support/machine-info.js';
 import { runPipelineImport } from './support/pipeline-side.js';
-import { BlockedIndexError, terminateImportSessions, waitForQuiet, WorkIndexWatch } from './support/work-index-watch.js';
+import { terminateImportSessions, WorkIndexWatch } from './support/work-index-watch.js';
 
 /**
  * `npm run bench:import`: features per second of importing one GBK Shapefile in EPSG:4527
@@ -25,6 +28,8 @@ import { BlockedIndexError, terminateImportSessions, waitForQuiet, WorkIndexWatc
  * by the first import.
  */
 const IMPORT_DATABASE_PARCELS = 1_000;
+
+const execFileAsync = promisify(execFile);
 
 type Cleanup = () => Promise<void> | void;
 
@@ -53,7 +58,6 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   const machine = await collectMachineInfo(pool);
 
   const runs: ImportRun[] = [];
-  const repeated: { run: number; error: BlockedIndexError }[] = [];
   for (let run = 1; run <= options.runs; run++) {
     // GDAL first: the pipeline then never has the page cache of the .shp to itself.
     await checkpoint(pool);
@@ -64,13 +68,14 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
     await checkpoint(pool);
     signal.throwIfAborted();
     progress(`pipeline run ${run} of ${options.runs}: importDataset in a child process`);
-    runs.push(await runPipelineUndisturbed(delivery, run, options, pool, signal, (error) => repeated.push({ run, error })));
+    runs.push(await runPipelineWatched(delivery, run, options, pool, signal));
     progress(`  ${describe(runs.at(-1)!)}`);
   }
   const agreement = await compareImports(pool, delivery.featureCount);
 
   console.log(formatMachineInfo(machine, {
     'load after': loadavg().map((load) => load.toFixed(2)).join(' '),
+    pipeline: await describeCommit(),
     gdal,
     delivery: `${delivery.shpPath}: ${delivery.featureCount} features, ${(delivery.bytes / 1e6).toFixed(0)} MB (.shp + .dbf), GBK, EPSG:4527`,
     database: redact(options.importDatabaseUrl),
@@ -84,8 +89,6 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   console.log(`\nQA (last pipeline run, version ${lastChild.version ?? 'none'}): ${lastChild.qaSummary.join('\n  ')}`);
   console.log(`pipeline RSS before the import (Node, tsx, modules): ${(lastChild.rssBeforeBytes / 1e6).toFixed(0)} MB`);
   console.log(`\nBoth tables:\n${formatAgreement(agreement)}`);
-  console.log(`\nPipeline runs stopped and repeated (work table index unusable, see bench/README.md): ${repeated.length === 0 ? 'none' : ''}`);
-  for (const { run, error } of repeated) console.log(`  run ${run}: ${error.message}`);
 
   const failedQa = runs.filter((run) => run.child && !run.child.qaPassed);
   for (const run of failedQa) console.error(`\npipeline run ${run.run}: QA failed, nothing was published`);
@@ -93,42 +96,25 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   return failedQa.length === 0 && agreement.problems.length === 0 ? 0 : 1;
 }
 
-/** Attempts of one pipeline run before the benchmark gives up on a machine that is never quiet. */
-const MAX_PIPELINE_ATTEMPTS = 5;
-
 /**
- * One pipeline import, measured without another session's old transaction hiding the work
- * table's index from the overlaps check (WorkIndexWatch): such an attempt is stopped, its
- * sessions ended, and the import repeated once the cluster is quiet again.
+ * One pipeline import, stopped (child killed, its sessions ended) if WorkIndexWatch sees the
+ * overlaps check running without its index, which would take hours.
  */
-async function runPipelineUndisturbed(
-  delivery: BenchDelivery,
-  run: number,
-  options: ImportBenchOptions,
-  pool: Pool,
-  signal: AbortSignal,
-  onRepeat: (error: BlockedIndexError) => void,
-): Promise<ImportRun> {
-  for (let attempt = 1; ; attempt++) {
-    await waitForQuiet(pool, IMPORT_APPLICATION_NAME, progress, signal);
-    const attemptController = new AbortController();
-    const watch = new WorkIndexWatch(pool, IMPORT_APPLICATION_NAME, (error) => attemptController.abort(error));
-    try {
-      return await runPipelineImport(delivery, run, {
-        databaseUrl: options.importDatabaseUrl,
-        dataDir: options.dataDir,
-        signal: AbortSignal.any([signal, attemptController.signal]),
-      });
-    } catch (error) {
-      // The killed child's statement goes on in its session, holding the import lock.
-      await terminateImportSessions(pool, IMPORT_APPLICATION_NAME);
-      if (!(error instanceof BlockedIndexError)) throw error;
-      onRepeat(error);
-      if (attempt === MAX_PIPELINE_ATTEMPTS) throw new Error(`pipeline run ${run}: ${attempt} attempts were stopped, the last because ${error.message}`);
-      progress(`  stopped: ${error.message}; repeating`);
-    } finally {
-      await watch.stop();
-    }
+async function runPipelineWatched(delivery: BenchDelivery, run: number, options: ImportBenchOptions, pool: Pool, signal: AbortSignal): Promise<ImportRun> {
+  const stopRun = new AbortController();
+  const watch = new WorkIndexWatch(pool, IMPORT_APPLICATION_NAME, (error) => stopRun.abort(error));
+  try {
+    return await runPipelineImport(delivery, run, {
+      databaseUrl: options.importDatabaseUrl,
+      dataDir: options.dataDir,
+      signal: AbortSignal.any([signal, stopRun.signal]),
+    });
+  } catch (error) {
+    // A killed child's statement goes on in its session, holding the import lock.
+    await terminateImportSessions(pool, IMPORT_APPLICATION_NAME);
+    throw error;
+  } finally {
+    await watch.stop();
   }
 }
 
@@ -154,6 +140,20 @@ async function prepareImportDatabase(options: ImportBenchOptions, logger: Logger
     throw new Error(`${redact(options.importDatabaseUrl)} holds parcels but no county outlines (live.county), so the outsideCounty check would not run: drop the database and run again`);
   }
   return pool;
+}
+
+/**
+ * The commit the pipeline was measured at, `+ changes` when pipeline/ or core/ differ from it:
+ * the figures belong to that code.
+ */
+async function describeCommit(): Promise<string> {
+  const git = (args: string[]) => execFileAsync('git', args, { cwd: projectRoot }).then(({ stdout }) => stdout.trim());
+  try {
+    const [commit, changes] = await Promise.all([git(['rev-parse', '--short', 'HEAD']), git(['status', '--porcelain', '--', 'pipeline', 'core'])]);
+    return `commit ${commit}${changes ? ' + changes in pipeline/ or core/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 /** Each import starts without the previous one's dirty pages to write. */

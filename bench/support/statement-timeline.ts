@@ -24,9 +24,8 @@ const OFFSET_STIME = 12;
 /** The phase of a statement: the first pattern its text matches, in this order. */
 const PHASES: readonly (readonly [string, RegExp])[] = [
   ['read + COPY to staging', /^COPY /],
-  ['work table: parse, validate, repair', /^CREATE UNLOGGED TABLE .*__work_/s],
-  ['coordinate checks', /ST_Extent\(geom_src\)|ST_DumpPoints\(geom_src\)/],
-  ['transform to 4490', /ADD COLUMN geom |SET geom = ST_Transform/],
+  ['coordinate checks (parse, extent, resolution)', /ST_Extent\(geom_src\)|ST_DumpPoints\(geom_src\)/],
+  ['work table: parse, repair, transform to 4490', /^CREATE UNLOGGED TABLE .*__work_/s],
   ['GiST index + analyze', /^CREATE INDEX ON .*__work_|^ANALYZE .*__work_/s],
   ['QA rejectedFeatures', /no usable polygon|'no geometry'/],
   ['QA repairedGeometries', /was_invalid AND geom IS NOT NULL/],

@@ -1,22 +1,18 @@
 import type { Pool } from '../../core/db/pool.js';
 
 /**
- * Why an import can be measured wrong through no fault of its own, and how the benchmark
- * notices. The pipeline adds its work table's EPSG:4490 geometry with an UPDATE and then builds
- * the GiST index, over the broken HOT chains the UPDATE left: PostgreSQL marks such an index
- * `pg_index.indcheckxmin`, and no query whose snapshot is older than the index may use it. So
- * while any transaction of another session, in any database of the cluster, that began before
- * the index was built is still open, the planner has no index for the overlaps check's self-join
- * and compares every pair of features: a few seconds become hours at 300,000 features. On a
- * shared machine that happens. The watch looks every WATCH_INTERVAL_MS for exactly that
- * (an indcheckxmin work-table index, another session's xmin not newer than it, the overlaps
- * check running) and calls `onBlocked` once, so that the run can be stopped and repeated.
+ * A tripwire for a failure that once made the overlaps check take hours (fixed in 65fce88):
+ * the pipeline added the work table's geometry with an UPDATE and indexed it afterwards, over
+ * the broken HOT chains the UPDATE left, so PostgreSQL marked the index `pg_index.indcheckxmin`
+ * and no query with a snapshot older than the index could use it. While any other session in
+ * the cluster had such a transaction open, the overlaps self-join ran as a nested loop over all
+ * pairs of features (91 s for 20,000; hours for 300,000). Should it come back, the watch sees
+ * it within WATCH_INTERVAL_MS (an indcheckxmin work-table index, another session whose xmin is
+ * not newer than the index, the overlaps check running) and calls `onBlocked` once, so that the
+ * benchmark stops with the cause instead of running on for hours.
  */
 
 const WATCH_INTERVAL_MS = 1_000;
-/** How long waitForQuiet waits at most before an import; then the import runs anyway. */
-const QUIET_WAIT_MS = 10 * 60_000;
-const QUIET_POLL_MS = 2_000;
 
 /** A transaction of another session that keeps the work table's index from the planner. */
 export interface BlockingTransaction {
@@ -29,7 +25,8 @@ export interface BlockingTransaction {
 
 export class BlockedIndexError extends Error {
   constructor(readonly blockers: readonly BlockingTransaction[]) {
-    super(`the work table's index was unusable during QA overlaps, because of ${blockers.map(describeBlocker).join('; ')}`);
+    super(`the work table's GiST index is marked indcheckxmin and unusable during QA overlaps, because of ${blockers.map(describeBlocker).join('; ')}: ` +
+      'the check compares every pair of features (see bench/README.md); stopped');
     this.name = 'BlockedIndexError';
   }
 }
@@ -77,38 +74,6 @@ export async function terminateImportSessions(pool: Pool, importApplication: str
   await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, [importApplication]);
 }
 
-/**
- * Waits, up to QUIET_WAIT_MS, until no other session has had a transaction open for more than a
- * poll, so that an import is less likely to start into what WorkIndexWatch catches. Returns
- * the seconds waited.
- */
-export async function waitForQuiet(pool: Pool, importApplication: string, progress: (message: string) => void, signal?: AbortSignal): Promise<number> {
-  const started = Date.now();
-  let hasSaid = false;
-  for (;;) {
-    signal?.throwIfAborted();
-    const { rows } = await pool.query<BlockerRow>(
-      `SELECT pid, datname, application_name, extract(epoch FROM now() - xact_start)::float8 AS open_seconds, left(query, 80) AS query
-         FROM pg_stat_activity
-        WHERE (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL) AND pid <> pg_backend_pid() AND application_name <> $1
-          AND xact_start < now() - make_interval(secs => $2::float8 / 1000)
-        ORDER BY xact_start`,
-      [importApplication, QUIET_POLL_MS],
-    );
-    const waited = (Date.now() - started) / 1000;
-    if (rows.length === 0) return waited;
-    if (waited * 1000 > QUIET_WAIT_MS) {
-      progress(`  ${rows.length} transaction(s) of other sessions still open after ${QUIET_WAIT_MS / 60_000} min: importing anyway`);
-      return waited;
-    }
-    if (!hasSaid) {
-      progress(`  waiting for other sessions' transactions to end (${describeBlocker(toBlocker(rows[0]!))}${rows.length > 1 ? `, and ${rows.length - 1} more` : ''})`);
-      hasSaid = true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
-  }
-}
-
 interface BlockerRow {
   pid: number;
   datname: string | null;
@@ -127,6 +92,6 @@ function toBlocker(row: BlockerRow): BlockingTransaction {
   };
 }
 
-export function describeBlocker(t: BlockingTransaction): string {
+function describeBlocker(t: BlockingTransaction): string {
   return `pid ${t.pid} (${t.applicationName || 'no application_name'}, database ${t.database ?? '-'}, open ${t.openSeconds.toFixed(0)} s: ${t.query})`;
 }
