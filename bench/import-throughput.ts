@@ -15,6 +15,7 @@ import { IMPORT_APPLICATION_NAME, type ImportRun } from './support/import-run.js
 import { collectMachineInfo, formatMachineInfo } from './support/machine-info.js';
 import { runPipelineImport } from './support/pipeline-side.js';
 import { terminateImportSessions, WorkIndexWatch } from './support/work-index-watch.js';
+import { progress, runBenchmark, type Cleanup } from './support/run-benchmark.js';
 
 /**
  * `npm run bench:import`: features per second of importing one GBK Shapefile in EPSG:4527
@@ -30,18 +31,6 @@ import { terminateImportSessions, WorkIndexWatch } from './support/work-index-wa
 const IMPORT_DATABASE_PARCELS = 1_000;
 
 const execFileAsync = promisify(execFile);
-
-type Cleanup = () => Promise<void> | void;
-
-/** Ctrl-C or SIGTERM: the running import is stopped, clean-up runs, nothing is reported. */
-class InterruptedError extends Error {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`);
-    this.name = 'InterruptedError';
-  }
-}
-
-const progress = (message: string) => console.error(`bench: ${message}`);
 
 /** Returns the exit code: 0, or 1 when QA failed or the two imports disagree. */
 async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void): Promise<number> {
@@ -166,40 +155,4 @@ function describe(run: ImportRun): string {
   return `${run.features} features in ${run.seconds.toFixed(1)} s (${rate.toFixed(0)} features/s), peak RSS ${(run.peakRssBytes / 1e6).toFixed(0)} MB`;
 }
 
-/** Undone in reverse order at the end, on failure and on Ctrl-C. */
-const cleanups: Cleanup[] = [];
-async function closeAll(): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await Promise.resolve()
-      .then(cleanup)
-      .catch((error: unknown) => console.error(`bench: clean-up failed: ${(error as Error).message}`));
-  }
-}
-
-// The first signal stops the running import (its process gets SIGTERM); `once`, so that a
-// second one ends the benchmark at once.
-const interruption = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping`);
-    interruption.abort(new InterruptedError(signal));
-  });
-}
-
-main(interruption.signal, (cleanup) => cleanups.push(cleanup)).then(
-  async (code) => {
-    await closeAll();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    await closeAll();
-    if (error instanceof InterruptedError) {
-      console.error(`bench: ${error.message}`);
-      process.exit(130);
-    }
-    // A bad option and a missing ogr2ogr: the user has to change the command or the machine.
-    const isUsage = error instanceof UsageError || error instanceof MissingGdalError;
-    console.error(isUsage ? error.message : `bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(isUsage ? 2 : 1);
-  },
-);
+runBenchmark(main, (error) => error instanceof UsageError || error instanceof MissingGdalError);

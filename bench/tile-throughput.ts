@@ -21,6 +21,7 @@ import { SqlClients } from './support/sql-clients.js';
 import { selectTileLists, type TileList } from './support/tile-list.js';
 import { createWrkSide, wrkThreadCount } from './support/wrk-load.js';
 import type { ZoomMeasurement } from './support/zoom-measurement.js';
+import { progress, runBenchmark, type Cleanup } from './support/run-benchmark.js';
 
 /**
  * `npm run bench:tiles`: tiles per second of the server's ST_AsMVT statement run directly
@@ -29,18 +30,6 @@ import type { ZoomMeasurement } from './support/zoom-measurement.js';
 
 /** The tileset measured: the land-use parcels, the densest layer served. */
 const TILESET_ID = 'landuse';
-
-type Cleanup = () => Promise<void> | void;
-
-/** Ctrl-C or SIGTERM: the running measurement stops, clean-up runs, nothing is reported. */
-class InterruptedError extends Error {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`);
-    this.name = 'InterruptedError';
-  }
-}
-
-const progress = (message: string) => console.error(`bench: ${message}`);
 
 /** Returns the exit code: 0, or 1 when a request failed. */
 async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void): Promise<number> {
@@ -184,40 +173,4 @@ function reportErrors(measurements: readonly ZoomMeasurement[]): number {
   return errorCount === 0 ? 0 : 1;
 }
 
-/** Undone in reverse order at the end, on failure and on Ctrl-C: the child server above all. */
-const cleanups: Cleanup[] = [];
-async function closeAll(): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await Promise.resolve()
-      .then(cleanup)
-      .catch((error: unknown) => console.error(`bench: clean-up failed: ${(error as Error).message}`));
-  }
-}
-
-// The first signal stops the measurement at its next check; `once`, so that a second one ends
-// the process at once (Ctrl-C in a terminal reaches the child server too, which stops itself).
-const interruption = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping`);
-    interruption.abort(new InterruptedError(signal));
-  });
-}
-
-main(interruption.signal, (cleanup) => cleanups.push(cleanup)).then(
-  async (code) => {
-    await closeAll();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    await closeAll();
-    if (error instanceof InterruptedError) {
-      console.error(`bench: ${error.message}`);
-      process.exit(130);
-    }
-    // A bad option and a missing load tool: the user has to change the command or the machine.
-    const isUsage = error instanceof UsageError || error instanceof MissingToolError;
-    console.error(isUsage ? error.message : `bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(isUsage ? 2 : 1);
-  },
-);
+runBenchmark(main, (error) => error instanceof UsageError || error instanceof MissingToolError);
