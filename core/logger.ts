@@ -7,5 +7,12 @@ export type { Logger };
  * (default `info`; tests set `silent`).
  */
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level });
+  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
+
+/** Log fields that may hold credentials (bearer tokens, cookies): written as `[redacted]` whatever logs them. */
+export const REDACTED_PATHS = [
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
+  'cookie', '*.cookie', 'headers.cookie', '*.headers.cookie',
+  'token', '*.token',
+];

@@ -11,6 +11,9 @@ import { DEFAULT_DATABASE_URL } from '../core/config/load-config.js';
  * GDAL's ogr2ogr is installed), so that `npm start` and
  * `npm test` work on a fresh Debian machine without a set-up step of their own.
  *
+ * Without DATABASE_URL (and without `--test`) the server runs on its embedded database and
+ * nothing is done; `--local` provisions the local cluster of DEFAULT_DATABASE_URL anyway (for
+ * the command-line tools, which use it when DATABASE_URL is not set).
  * An explicit DATABASE_URL / TEST_DATABASE_URL is only checked: it may be a shared or remote
  * server, and nothing is ever installed for it. The default local URL is provisioned: the
  * cluster is started, PostgreSQL and PostGIS are installed from apt (as root), and the
@@ -54,6 +57,11 @@ interface Cluster {
 }
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (!argv.includes('--test') && !argv.includes('--local') && !env.DATABASE_URL) {
+    // `npm start` without DATABASE_URL runs on the embedded PGlite + PostGIS (core/db/embedded).
+    console.log('DATABASE_URL is not set: the server uses its embedded database (PGlite with PostGIS); nothing to provision.');
+    return;
+  }
   const target = resolveTarget(argv.includes('--test'), env);
   if (target.isExplicit) await checkExplicit(target);
   else await provisionLocal(target);
@@ -61,6 +69,10 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
   if (argv.includes('--test') && !hasCommand('ogr2ogr')) {
     // The suite imports GeoPackage, MapInfo and DXF deliveries written and read with GDAL.
     installPackages(['gdal-bin'], 'GDAL (ogr2ogr) not found, and the tests need it', 'the server itself runs without it');
+  }
+  if (argv.includes('--test') && (!existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') || !hasCommand('shellcheck'))) {
+    // test/browser drives Debian's Chromium (playwright-core, no browser download); test/docker lints the entrypoint.
+    installPackages(['chromium', 'fonts-noto-cjk', 'shellcheck'], 'Chromium or shellcheck not found, and the tests need them', 'the server itself runs without them');
   }
 }
 

@@ -1,16 +1,27 @@
 import type { RequestListener } from 'node:http';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { AppConfig } from '../core/config/load-config.js';
 import type { Pool } from '../core/db/pool.js';
 import { BadRequestError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { TileCache } from './cache/tile-cache.js';
+import { createTileServing } from './cache/tile-serving.js';
 import { createErrorMiddleware, notFoundHandler } from './http/error-middleware.js';
+import { withRequestIds } from './http/request-id.js';
 import { writeError } from './http/write-error.js';
+import { createMetricsRouter } from './metrics/metrics-route.js';
+import type { ServerMetrics } from './metrics/server-metrics.js';
 import { createCatalogRouter } from './routes/catalog.js';
+import { createClassesRouter } from './routes/classes-route.js';
 import { createHealthRouter } from './routes/health.js';
+import { createStylesRouter } from './routes/styles-route.js';
 import { createTileJsonRouter } from './routes/tilejson-route.js';
 import { createVectorTileRoute } from './routes/vector-tiles.js';
+import { createWebRouter } from './routes/web-route.js';
+import type { RasterTileService } from './render/raster-tile-service.js';
 import type { TilesetCatalog } from './sources/tileset-catalog.js';
+import type { StyleCatalog } from './styles/style-catalog.js';
+import { createWmtsRouter } from './wmts/wmts-router.js';
 
 export interface AppDeps {
   readonly config: AppConfig;
@@ -18,6 +29,15 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The current catalog; a function so that it can be rebuilt after a publish. */
   readonly catalog: () => TilesetCatalog;
+  /** The admin API (server/admin/admin-router.ts), mounted at /admin when given. */
+  readonly admin?: Router;
+  /** The tile cache (server/cache/create-tile-cache.ts); without one every tile is computed. */
+  readonly tileCache?: TileCache;
+  /** Served at GET /metrics; without it the app makes a registry of its own. */
+  readonly metrics?: ServerMetrics;
+  /** Styles (server/styles/style-catalog.ts) and their raster tiles: /styles/... when both are given. */
+  readonly styles?: StyleCatalog;
+  readonly raster?: RasterTileService;
 }
 
 /**
@@ -26,26 +46,33 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): RequestListener {
   const { config, logger } = deps;
-  const expressApp = createExpressApp(deps);
-  const serveVectorTile = createVectorTileRoute(deps);
-  return (req, res) => {
+  const tileServing = createTileServing(config, deps);
+  const expressApp = createExpressApp({ ...deps, metrics: tileServing.metrics });
+  const serveVectorTile = createVectorTileRoute({ ...deps, ...tileServing });
+  return withRequestIds(logger, (req, res) => {
     const url = req.url ?? '/';
     if (url.length > config.server.maxPathLength) {
       writeError(res, new BadRequestError(`request path longer than ${config.server.maxPathLength} characters`), url.slice(0, 80), logger);
       return;
     }
     if (!serveVectorTile(req, res)) expressApp(req, res);
-  };
+  });
 }
 
-function createExpressApp({ config, pool, logger, catalog }: AppDeps): Express {
+function createExpressApp({ config, pool, logger, catalog, admin, metrics, styles, raster }: AppDeps & { metrics: ServerMetrics }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
   app.set('etag', false);
   app.use(createHealthRouter({ pool }));
+  app.use(createMetricsRouter(metrics));
   app.use(createCatalogRouter({ server: config.server, catalog }));
   app.use('/tiles', createTileJsonRouter({ server: config.server, catalog }));
+  if (styles && raster) app.use('/styles', createStylesRouter({ config, styles, raster, catalog }));
+  if (styles && raster) app.use('/wmts', createWmtsRouter({ server: config.server, styles: () => styles, raster, logger }));
+  app.use(createClassesRouter());
+  app.use(createWebRouter());
+  if (admin) app.use('/admin', admin);
   app.use(notFoundHandler);
   app.use(createErrorMiddleware(logger));
   return app;

@@ -1,12 +1,33 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../core/config/load-config.js';
 import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
+import { EMBEDDED_SAMPLE_PARCELS, openDatabase } from '../core/db/embedded/open-database.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { ensureSampleData, sampleParcelsFromEnv } from '../pipeline/sample/ensure-sample-data.js';
+import { createAuthenticator } from '../core/auth/authenticator.js';
+import { ImportJobRunner } from '../pipeline/jobs/import-job-runner.js';
+import { createAdminRouter } from './admin/admin-router.js';
+import { auditedAction } from './admin/audited-action.js';
+import { requireRole } from './admin/auth-middleware.js';
+import { CacheSweeper } from './cache/cache-sweeper.js';
+import { createTileCache } from './cache/create-tile-cache.js';
+import { readLiveVersions, VectorTileKeys } from './cache/vector-tile-keys.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
+import { createCachePurgeRouter } from './routes/cache-purge-route.js';
+import { EventStreams } from './admin/job-events.js';
 import { createApp } from './app.js';
+import { drainHttpServer, trackInFlightRequests } from './lifecycle/drain-http-server.js';
+import { endPool, trackCheckedOutClients } from './lifecycle/end-pool.js';
+import { exitOnSignals, ShutdownList } from './lifecycle/shutdown-list.js';
 import { loadTilesetCatalog } from './sources/tileset-catalog.js';
+import { StyleRasterRenderer } from './render/style-raster-renderer.js';
+import { loadStyleCatalog, STYLES_DIR } from './styles/style-catalog.js';
+import { startLiveCatalog } from './live/start-live-catalog.js';
+import { startAnalysis } from './analysis/start-analysis.js';
+import { createImportScheduler, importInProcess } from '../pipeline/schedule/create-import-scheduler.js';
 
 /**
  * `npm start`: configuration, migrations, the sample data on an empty database, then HTTP.
@@ -14,28 +35,78 @@ import { loadTilesetCatalog } from './sources/tileset-catalog.js';
  */
 async function main(): Promise<void> {
   const logger = createLogger('planmap');
-  const config = loadConfig();
-  const sampleParcels = sampleParcelsFromEnv(process.env.SAMPLE_PARCELS);
+  // Without DATABASE_URL: the embedded PGlite + PostGIS (core/db/embedded), with a smaller sample.
+  const database = await openDatabase(loadConfig(), logger);
+  const config = database.config;
+  const sampleParcels = database.embedded && !process.env.SAMPLE_PARCELS ? EMBEDDED_SAMPLE_PARCELS : sampleParcelsFromEnv(process.env.SAMPLE_PARCELS);
   const pool = createPool({ url: config.databaseUrl, database: config.database, applicationName: 'planmap-server', logger });
+  // SIGTERM/SIGINT stop what was started, in reverse order: add a step right after starting what it stops.
+  const shutdown = new ShutdownList(logger, config.server.shutdownTimeoutMs);
+  exitOnSignals(shutdown, logger, config.server.shutdownTimeoutMs, (code) => process.exit(code));
+  shutdown.add('embedded database', () => database.close());
+  trackCheckedOutClients(pool);
+  shutdown.add('database pool', (deadline) => endPool(pool, deadline, logger));
   try {
     await migrate(pool, logger);
   } catch (error) {
-    throw new Error(`cannot prepare the database (DATABASE_URL ${redact(config.databaseUrl)}): ${(error as Error).message}`, { cause: error });
+    const where = database.embedded ? `the embedded database in ${database.embedded.dataDir}` : `DATABASE_URL ${redact(config.databaseUrl)}`;
+    throw new Error(`cannot prepare the database (${where}): ${(error as Error).message}`, { cause: error });
   }
-  await ensureSampleData(pool, config, logger, sampleParcels);
-  const catalog = await loadTilesetCatalog(pool, config, logger);
-  const app = createApp({ config, pool, logger, catalog: () => catalog });
-  const server = createServer(app).listen(config.server.port, () => {
-    logger.info({ port: config.server.port, tilesets: catalog.list().map((layer) => layer.id) }, 'planmap listening');
+  const sampleLoaded = await ensureSampleData(pool, config, logger, sampleParcels);
+  // Tile queries go to a read replica when one is configured; the catalog, writes and LISTEN stay on the primary.
+  const replicaUrl = process.env.DATABASE_REPLICA_URL || config.database.replicaUrl;
+  const tilePool = replicaUrl ? createPool({ url: replicaUrl, database: config.database, applicationName: 'planmap-server-tiles', logger }) : pool;
+  if (tilePool !== pool) {
+    trackCheckedOutClients(tilePool);
+    shutdown.add('replica pool', (deadline) => endPool(tilePool, deadline, logger));
+  }
+  // Rebuilt on every publish or rollback (LISTEN planmap_publish), whichever process made it.
+  const live = await startLiveCatalog({ config, logger, build: () => loadTilesetCatalog(pool, config, logger, undefined, tilePool) });
+  shutdown.add('live catalog', () => live.stop());
+  // The 三区三线 analysis follows every publish (pipeline/analysis); after a fresh sample, its control
+  // lines are published first, in the background (not on the embedded database: one session would stall tiles).
+  const analysis = await startAnalysis({ pool, config, logger, sampleParcels: sampleLoaded && !database.embedded ? sampleParcels : null });
+  shutdown.add('analysis', () => analysis.stop());
+  const catalog = () => live.catalog.current();
+  // The tile cache: keys carry the catalog's live versions; retired versions are swept in the background.
+  const tilesetIds = config.tilesets.map((tileset) => tileset.id);
+  const metrics = createServerMetrics({ tilesetIds, memoryBytes: () => tileCache.memoryBytes });
+  const tileCache = createTileCache(config.cache, { logger, observer: metrics });
+  shutdown.add('tile cache', () => tileCache.close());
+  const sweeper = new CacheSweeper({
+    cache: tileCache, keys: new VectorTileKeys(config), readLiveVersions: () => readLiveVersions(pool), catalog,
+    intervalMs: config.cache.sweepIntervalSeconds * 1000, logger,
   });
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      pool.end().finally(() => process.exit(0));
-    });
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  sweeper.start();
+  shutdown.add('tile cache sweeper', () => sweeper.stop());
+  const purgeRouter = createCachePurgeRouter({
+    cache: tileCache, tilesetIds, logger, guard: requireRole('admin'),
+    runAction: (req, res, action) => auditedAction(pool, logger, req, res, action),
+  });
+  // Imports asked for through the admin API run in this process as jobs (pipeline/jobs).
+  const jobs = new ImportJobRunner({ pool, config, logger });
+  await jobs.recoverAbandonedJobs();
+  shutdown.add('import jobs', (deadline) => jobs.close(deadline));
+  const eventStreams = new EventStreams();
+  const authenticator = createAuthenticator({ pool, logger, bootstrapToken: process.env.ADMIN_TOKEN });
+  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter] });
+  // A style that fails validation stops start-up here, naming its file (ConfigError).
+  const styles = loadStyleCatalog(STYLES_DIR, catalog(), logger, config.tilesets);
+  const raster = new StyleRasterRenderer({ styles, catalog });
+  const app = createApp({ config, pool, logger, catalog, admin, styles, raster, tileCache, metrics });
+  // Scheduled imports run in this process for now (the job runner will take them over).
+  const scheduler = createImportScheduler({ pool, config, logger, runImport: importInProcess(pool, config, logger) });
+  scheduler.start();
+  shutdown.add('import scheduler', () => scheduler.stop());
+  const server = createServer(app);
+  trackInFlightRequests(server);
+  server.listen(config.server.port, () => {
+    logger.info({ port: (server.address() as AddressInfo).port, tilesets: catalog().list().map((layer) => layer.id) }, 'planmap listening');
+  });
+  // First to stop: no new connections, requests in flight finish (or are cut at the deadline).
+  shutdown.add('http server', (deadline) => drainHttpServer(server, deadline, logger));
+  // Before the drain: an open event stream would hold it until the deadline.
+  shutdown.add('admin event streams', () => eventStreams.closeAll());
 }
 
 /** Connection strings carry passwords: show them without. */

@@ -6,7 +6,14 @@ import { ConfigError } from '../errors.js';
 import { projectRoot } from '../project-root.js';
 import { configSchema, publicUrlSchema, type FileConfig } from './schema.js';
 
-/** Used when DATABASE_URL is not set: the local cluster `scripts/ensure-postgis.ts` provisions. */
+/** Where the embedded database lives unless EMBEDDED_DATA_DIR says otherwise (gitignored). */
+export const DEFAULT_EMBEDDED_DATA_DIR = join(projectRoot, '.data', 'embedded');
+
+/**
+ * The local cluster `scripts/ensure-postgis.ts` provisions (for `npm test` and for tools that are
+ * given no DATABASE_URL). The server itself, without DATABASE_URL, runs on the embedded database
+ * (`embeddedDataDir`) and never uses this URL.
+ */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/planmap';
 
 export interface AppConfig extends FileConfig {
@@ -14,6 +21,11 @@ export interface AppConfig extends FileConfig {
   readonly configFile: string;
   /** From DATABASE_URL; a secret, never logged. */
   readonly databaseUrl: string;
+  /**
+   * Set when DATABASE_URL is not: the folder of the embedded PGlite database the server starts
+   * (EMBEDDED_DATA_DIR, default `.data/embedded`); core/db/embedded/open-database.ts.
+   */
+  readonly embeddedDataDir: string | null;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -52,7 +64,14 @@ export function parseConfig(raw: unknown, configFile: string, env: Environment =
   const config = result.data;
   if (env.PORT !== undefined) config.server.port = parsePort(env.PORT);
   if (env.PUBLIC_URL) config.server.publicUrl = parsePublicUrl(env.PUBLIC_URL);
-  return deepFreeze({ ...config, configFile, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL });
+  const embeddedDataDir = env.DATABASE_URL ? null : embeddedDataDirFromEnv(env.EMBEDDED_DATA_DIR);
+  return deepFreeze({ ...config, configFile, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL, embeddedDataDir });
+}
+
+/** EMBEDDED_DATA_DIR (relative to the working directory), else the default folder. */
+export function embeddedDataDirFromEnv(value: string | undefined): string {
+  if (!value) return DEFAULT_EMBEDDED_DATA_DIR;
+  return isAbsolute(value) ? value : join(process.cwd(), value);
 }
 
 export function resolveConfigFile(fromEnv: string | undefined): string {

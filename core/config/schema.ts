@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { checkDatasetSchedules, datasetScheduleSchema } from './schedule-schema.js';
+import { cacheSchema } from './cache-schema.js';
+import { analysisSchema, checkAnalysisReferences } from './analysis-schema.js';
 
 /**
  * The shape of `config/*.yaml`. Every object is strict: an unknown key is an error that names
@@ -6,9 +9,12 @@ import { z } from 'zod';
  */
 
 /** Dataset and tileset ids: lower case, so they are also safe PostgreSQL names and URL parts. */
+// 40 characters at most: a dataset id becomes part of PostgreSQL names (`<id>__staging_<job>`,
+// `<id>__v<N>_geom_3857_gist`) that must stay within PostgreSQL's 63-byte limit, which would
+// otherwise truncate them silently and let two names collide.
 const idSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lower-case letter followed by up to 47 of [a-z0-9_]');
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case letter followed by up to 39 of [a-z0-9_]');
 
 /** Column names as they come from the survey standards (DLBM, TBMJ...): letters, digits, `_`. */
 const columnSchema = z
@@ -17,7 +23,8 @@ const columnSchema = z
 
 const zoomSchema = z.number().int().min(0).max(24);
 
-export const datasetKinds = ['landuse', 'admin_boundary', 'control_line', 'planning_zone'] as const;
+/** `derived`: made by the pipeline from other datasets (pipeline/analysis), never imported. */
+export const datasetKinds = ['landuse', 'admin_boundary', 'control_line', 'planning_zone', 'derived'] as const;
 
 export const qaLevels = ['fail', 'warn', 'off'] as const;
 const qaLevelSchema = z.enum(qaLevels);
@@ -76,6 +83,8 @@ const datasetSchema = z.strictObject({
   countyCode: z.string().regex(/^\d{6}$/, 'must be a six-digit administrative code').optional(),
   /** Where deliveries of this dataset are read from; datasets without one are not imported. */
   source: datasetSourceSchema.optional(),
+  /** When to check the source for a new delivery (cron); datasets without one are imported on request only. */
+  schedule: datasetScheduleSchema.optional(),
   qa: qaSchema.default(qaSchema.parse({})),
 });
 
@@ -111,6 +120,8 @@ const serverSchema = z.strictObject({
   tileCacheControl: z.string().min(1).default('public, max-age=300'),
   /** Requests whose path is longer than this are refused with 400 before any parsing. */
   maxPathLength: z.number().int().min(64).max(8192).default(1024),
+  /** On SIGTERM: how long requests in flight may take to finish before connections are cut and queries cancelled. */
+  shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
 });
 
 const databaseSchema = z.strictObject({
@@ -124,6 +135,11 @@ const databaseSchema = z.strictObject({
    * costs more than running a z16 tile (bench/README.md).
    */
   planCacheMode: z.enum(['auto', 'force_generic_plan', 'force_custom_plan']).default('force_generic_plan'),
+  /**
+   * A read replica (streaming standby) that tile queries use; writes, migrations and LISTEN stay
+   * on DATABASE_URL. DATABASE_REPLICA_URL in the environment overrides it (it may hold a password).
+   */
+  replicaUrl: z.url({ protocol: /^postgres(ql)?$/ }).nullable().default(null),
 });
 
 const pipelineSchema = z.strictObject({
@@ -136,10 +152,14 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     database: databaseSchema.default(databaseSchema.parse({})),
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+    cache: cacheSchema.default(cacheSchema.parse({})),
+    analysis: analysisSchema.default(analysisSchema.parse({})),
     datasets: z.array(datasetSchema).default([]),
     tilesets: z.array(tilesetSchema).default([]),
   })
   .superRefine((config, ctx) => {
+    checkDatasetSchedules(config.datasets, ctx);
+    checkAnalysisReferences(config, ctx);
     const datasetIds = new Set<string>();
     config.datasets.forEach((dataset, i) => {
       if (datasetIds.has(dataset.id)) {

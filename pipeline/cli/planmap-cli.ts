@@ -10,6 +10,8 @@ import { importDataset } from '../import/import-dataset.js';
 import { ImportRunningError } from '../import/import-lock.js';
 import { listVersions, rollbackDataset } from '../publish/dataset-versions.js';
 import { formatQaReport } from '../qa/qa-report.js';
+import { JOBS_USAGE, runJobsCommand } from './jobs-command.js';
+import { runTokensCommand, TOKENS_USAGE } from './tokens-command.js';
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
@@ -18,15 +20,20 @@ Commands:
                                 publish it as a new version when QA passes
   rollback <dataset> [version]  make an earlier version live (default: the one before the live one)
   versions <dataset>            list the dataset's versions
+${JOBS_USAGE}
+${TOKENS_USAGE}
   --help                        this text
 
 Exit codes: 0 done; 1 unexpected failure; 2 bad command line or configuration;
 3 QA failed (nothing published); 4 delivery refused (unreadable, wrong CRS...);
-5 the dataset is already being imported; 6 database unavailable; 7 nothing to roll back to.`;
+5 the dataset is already being imported; 6 database unavailable; 7 nothing to roll back to
+(or no such job or token).`;
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, qaFailed: 3, refused: 4, running: 5, databaseUnavailable: 6, notFound: 7 } as const;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'jobs') return runJobsCommand(argv.slice(1), EXIT);
+  if (argv[0] === 'tokens') return runTokensCommand(argv.slice(1), EXIT);
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean' } } });
   const [command, datasetId, versionText] = positionals;
   if (values.help || !command) {
@@ -81,7 +88,7 @@ async function runImport(pool: Pool, config: AppConfig, datasetId: string): Prom
     onProgress: (progress) => {
       file = progress.file;
       const seconds = (Date.now() - started) / 1000;
-      bar.update(progress.features, { file, speed: Math.round(progress.features / Math.max(seconds, 0.001)) });
+      bar.update(progress.featuresDone, { file, speed: Math.round(progress.featuresDone / Math.max(seconds, 0.001)) });
     },
   }, createLogger('planmap-cli', process.env.LOG_LEVEL ?? 'warn')).finally(() => bar.stop());
   console.log(formatQaReport(result.report));

@@ -5,11 +5,14 @@ import { createPool } from '../../core/db/pool.js';
 import { createLogger } from '../../core/logger.js';
 import { parseParcelCount } from '../sample/ensure-sample-data.js';
 import { generateSample } from '../sample/generate-sample.js';
+import { generateSampleControlLines } from '../sample/sample-control-lines.js';
+import { refreshAnalysis } from '../analysis/refresh-analysis.js';
 
 const USAGE = `Usage: npm run sample -- [--parcels N] [--seed TEXT]
 
 Generates the Liaocheng sample (三调 land-use parcels and county outlines) and publishes it as
-new versions of the datasets "landuse" and "county" in DATABASE_URL.
+new versions of the datasets "landuse" and "county" in DATABASE_URL, then the control lines
+drawn on them ("stbhhx", "yjjbnt", "czkfbj", when declared) and their conflict analysis.
 
   --parcels N   about how many parcels (default 50000)
   --seed TEXT   seed of the deterministic generator (default "liaocheng")
@@ -39,6 +42,11 @@ async function main(): Promise<number> {
     const result = await generateSample(pool, config, { parcels, seed: values.seed }, logger);
     console.log(`landuse v${result.landuse.version}: ${result.landuse.featureCount} parcels; ` +
       `county v${result.county.version}: ${result.county.featureCount} outlines (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    // The 三区三线 control lines drawn on the same parcels, and the analysis of both (pipeline/analysis).
+    const lines = await generateSampleControlLines(pool, config, { parcels, seed: values.seed }, logger);
+    console.log(Object.entries(lines).map(([id, line]) => `${id} v${line.version}: ${line.featureCount} features`).join('; ') || 'no control-line datasets declared');
+    const analysis = await refreshAnalysis(pool, config, logger);
+    if (analysis.conflicts?.version) console.log(`conflicts v${analysis.conflicts.version} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return 0;
   } finally {
     await pool.end();

@@ -16,13 +16,41 @@ import { checkDeliveryCoordinates } from './delivery-checks.js';
 import { lockDatasetImport } from './import-lock.js';
 import { openDelivery } from './open-delivery.js';
 import { resolveSourceFiles } from './source-files.js';
+import { analyseAfterPublish } from '../analysis/refresh-analysis.js';
+import { recordSourceFingerprint } from '../schedule/import-history.js';
+import { fingerprintSourceFiles } from '../schedule/source-fingerprint.js';
 
 export interface ImportOptions {
   readonly trigger: 'cli' | 'schedule' | 'admin' | 'startup' | 'sample';
   /** Who started it (a user, `cron`, `npm start`), recorded with the job. */
   readonly startedBy: string;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: { file: string; features: number }) => void;
+  /**
+   * Called as the import goes: every 1000 features read, after each file and at each phase
+   * change. A promise returned at a phase change is awaited (so that a job record can show the
+   * phase before the import moves on); during reading it is not, so it must never reject.
+   */
+  readonly onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  /**
+   * A job row created beforehand (status `queued`, by the job runner) that this run takes over;
+   * without it the import creates its own job row.
+   */
+  readonly jobId?: number;
+}
+
+export type ImportPhase = 'read' | 'prepare' | 'qa' | 'publish';
+
+export interface ImportProgress {
+  readonly phase: ImportPhase;
+  /** The file being read ('' before the first one and after the reading phase). */
+  readonly file: string;
+  /** Features read from `file` so far. */
+  readonly features: number;
+  /** Features read from all files so far. */
+  readonly featuresDone: number;
+  /** The delivery's files as resolved from `source.path`, and how many are read completely. */
+  readonly files: readonly string[];
+  readonly filesDone: number;
 }
 
 export interface ImportResult {
@@ -42,7 +70,7 @@ export interface ImportResult {
 export async function importDataset(pool: Pool, config: AppConfig, datasetId: string, options: ImportOptions, logger: Logger): Promise<ImportResult> {
   const dataset = config.datasets.find((candidate) => candidate.id === datasetId);
   if (!dataset) throw new ImportError({ file: config.configFile }, `no dataset "${datasetId}" is declared (declared: ${config.datasets.map((d) => d.id).join(', ')})`);
-  return withClient(pool, logger, async (client) => {
+  const imported = await withClient(pool, logger, async (client) => {
     let unlock: (() => Promise<void>) | null = null;
     let jobId = 0;
     try {
@@ -51,9 +79,9 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
       // the connection goes back to the pool.
       await client.query('SET statement_timeout = 0');
       unlock = await lockDatasetImport(client, dataset.id);
-      await dropLeftovers(client, dataset.id);
+      await dropLeftovers(client, dataset.id, options.jobId);
       await upsertDataset(client, dataset);
-      jobId = await createJob(client, dataset.id, options);
+      jobId = options.jobId === undefined ? await createJob(client, dataset.id, options) : await takeOverJob(client, dataset.id, options.jobId);
       const result = await runImport(client, config, dataset, jobId, options, logger);
       await finishJob(client, jobId, result.version === null ? 'failed' : 'succeeded', result.report, result.version, null);
       return result;
@@ -66,13 +94,22 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
       await client.query('RESET statement_timeout').catch(() => undefined);
     }
   });
+  // Derived datasets and statistics follow a publish of their inputs (never throws).
+  if (imported.version !== null) await analyseAfterPublish(pool, config, dataset.id, logger);
+  return imported;
 }
 
 async function runImport(client: PoolClient, config: AppConfig, dataset: DatasetConfig, jobId: number, options: ImportOptions, logger: Logger): Promise<ImportResult> {
   const { staging, work } = workTables(dataset.id, jobId);
   const files = await resolveSourceFiles(config, dataset);
+  // What this job read, so that a scheduled check can tell a new delivery from this one.
+  await recordSourceFingerprint(client, jobId, await fingerprintSourceFiles(config, files));
   await client.query(stagingTableDdl(staging));
   let featuresRead = 0;
+  let filesDone = 0;
+  const progress = (phase: ImportPhase, file = '', features = 0) =>
+    options.onProgress?.({ phase, file, features, featuresDone: featuresRead + features, files, filesDone });
+  await progress('read');
   const fields = new Map<string, FieldInfo>();
   const deliveryFindings: QaFinding[] = [];
   for (const file of files) {
@@ -81,20 +118,25 @@ async function runImport(client: PoolClient, config: AppConfig, dataset: Dataset
         for (const field of opened.source.fields) mergeField(fields, field, opened.source.file);
         featuresRead += await copyToStaging(client, staging, opened.source, opened.srid, {
           signal: options.signal,
-          onProgress: ({ features }) => options.onProgress?.({ file: opened.source.file, features }),
+          onProgress: ({ features }) => void progress('read', opened.source.file, features),
         });
       } finally {
         await opened.source.close();
       }
       logger.info({ file: opened.source.file, srid: opened.srid, features: featuresRead }, 'delivery file staged');
     }
+    filesDone++;
+    void progress('read');
   }
+  await progress('prepare');
   deliveryFindings.push(...(await checkDeliveryCoordinates(client, parsedStaging(staging), dataset)));
   await client.query(workTableDdl(work, staging));
   await indexWorkTable(client, work);
   const boundaryDatasetId = config.datasets.find((candidate) => candidate.kind === 'admin_boundary' && candidate.id !== dataset.id)?.id ?? null;
+  await progress('qa');
   const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId });
   if (!report.passed) return { jobId, version: null, report };
+  await progress('publish');
   const version = await publishFromWork(client, dataset, jobId, work, [...fields.values()]);
   return { jobId, version, report };
 }
@@ -155,16 +197,18 @@ async function dropWorkTables(client: PoolClient, datasetId: string, jobId: numb
 }
 
 /** Staging and work tables of runs that died (killed process, lost database) before cleaning up. */
-async function dropLeftovers(client: PoolClient, datasetId: string): Promise<void> {
+async function dropLeftovers(client: PoolClient, datasetId: string, ownJobId: number | undefined): Promise<void> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename ~ $2`,
     [DATA_SCHEMA, `^${datasetId}__(staging|work)_[0-9]+$`],
   );
   for (const row of rows) await client.query(`DROP TABLE IF EXISTS ${escapeIdentifier(DATA_SCHEMA)}.${escapeIdentifier(row.name)}`);
+  // Holding the lock, any other `running` job of the dataset is dead. `queued` ones are a job
+  // runner's, not started yet (pipeline/jobs: they fail on the lock, or go stale, by themselves).
   await client.query(
     `UPDATE meta.import_jobs SET status = 'failed', finished_at = now(), error = 'interrupted: the importing process ended before finishing'
-      WHERE dataset_id = $1 AND status IN ('queued', 'running')`,
-    [datasetId],
+      WHERE dataset_id = $1 AND status = 'running' AND id IS DISTINCT FROM $2::bigint`,
+    [datasetId, ownJobId ?? null],
   );
 }
 
@@ -174,6 +218,16 @@ async function createJob(client: PoolClient, datasetId: string, options: ImportO
     [datasetId, options.trigger, options.startedBy],
   );
   return Number(rows[0]!.id);
+}
+
+/** Marks a job queued by the job runner as running; refuses one that is not this dataset's or no longer queued. */
+async function takeOverJob(client: PoolClient, datasetId: string, jobId: number): Promise<number> {
+  const { rowCount } = await client.query(
+    `UPDATE meta.import_jobs SET status = 'running', started_at = now() WHERE id = $1 AND dataset_id = $2 AND status = 'queued'`,
+    [jobId, datasetId],
+  );
+  if (rowCount !== 1) throw new Error(`import job ${jobId} is not a queued job of dataset "${datasetId}"`);
+  return jobId;
 }
 
 async function finishJob(client: PoolClient, jobId: number, status: 'succeeded' | 'failed', report: QaReport | null, version: number | null, error: string | null): Promise<void> {

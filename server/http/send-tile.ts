@@ -56,7 +56,7 @@ export async function sendVectorTile(req: IncomingMessage, res: ServerResponse, 
   res.writeHead(200).end(body);
 }
 
-function acceptsGzip(req: IncomingMessage): boolean {
+export function acceptsGzip(req: IncomingMessage): boolean {
   const header = req.headers['accept-encoding'];
   if (!header || !header.includes('gzip')) return false;
   return new Negotiator(req).encodings(ENCODINGS)[0] === 'gzip';
@@ -67,7 +67,7 @@ async function compress(tile: Buffer): Promise<Buffer> {
 }
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored. */
-function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   return header.split(',').some((candidate) => {
     const value = candidate.trim();

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { sendVectorTile } from '../http/send-tile.js';
+import { encodeTile } from '../cache/cached-tile.js';
+import type { TileServing } from '../cache/tile-serving.js';
+import { sendCachedTile, trySendCachedTileNow } from '../http/send-cached-tile.js';
 import { parseTilePath } from '../http/tile-path.js';
 import { writeError } from '../http/write-error.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
 
-export interface VectorTileRouteDeps {
+export interface VectorTileRouteDeps extends TileServing {
   /** Read on every request, so a catalog rebuilt after a publish takes effect at once. */
   readonly catalog: () => TilesetCatalog;
   readonly logger: Logger;
@@ -25,7 +27,8 @@ const PREFIX = '/tiles/';
  * of an uncached z16 tile (bench/README.md). TileJSON (`/tiles/{tileset}.json`) and everything
  * else are left to Express.
  */
-export function createVectorTileRoute({ catalog, logger }: VectorTileRouteDeps): RouteHandler {
+export function createVectorTileRoute(deps: VectorTileRouteDeps): RouteHandler {
+  const { catalog, logger } = deps;
   return (req, res) => {
     const url = req.url ?? '';
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !url.startsWith(PREFIX)) return false;
@@ -37,7 +40,7 @@ export function createVectorTileRoute({ catalog, logger }: VectorTileRouteDeps):
     res.once('close', () => {
       if (!res.writableFinished) clientGone.abort();
     });
-    serveTile(req, res, path, catalog(), clientGone.signal).catch((error: unknown) => {
+    serveTile(req, res, path, catalog(), clientGone.signal, deps).catch((error: unknown) => {
       if (clientGone.signal.aborted) return;
       if (res.headersSent) res.destroy();
       else writeError(res, error, url, logger);
@@ -46,7 +49,20 @@ export function createVectorTileRoute({ catalog, logger }: VectorTileRouteDeps):
   };
 }
 
-async function serveTile(req: IncomingMessage, res: ServerResponse, path: string, catalog: TilesetCatalog, signal: AbortSignal): Promise<void> {
+/**
+ * The cache is asked before anything touches the database: its key comes from the catalog's
+ * live versions held in memory, so cached tiles are served while the database is down, and a
+ * rebuilt catalog (publish, rollback) means new keys at once.
+ */
+async function serveTile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  catalog: TilesetCatalog,
+  signal: AbortSignal,
+  { tileCache, tileKeys, metrics, gzipLevel }: TileServing,
+): Promise<void> {
+  const started = performance.now();
   const parsed = parseTilePath(path);
   if (parsed.kind !== 'tile') throw new NotFoundError('no such resource');
   const { source, layers } = catalog.resolve(parsed.tilesetId);
@@ -54,9 +70,19 @@ async function serveTile(req: IncomingMessage, res: ServerResponse, path: string
   if (tile.z < source.minzoom || tile.z > source.maxzoom) {
     throw new NotFoundError(`zoom ${tile.z} is outside tileset "${source.id}" (zoom ${source.minzoom} to ${source.maxzoom})`);
   }
-  const data = await source.getTile(tile, grid, signal);
+  const key = tileKeys.keyFor(parsed.tilesetId, layers, grid, tile);
   const cacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
-  await sendVectorTile(req, res, data, cacheControl);
+  // A memory hit is answered before the first await, in the request's own tick (see trySendCachedTileNow).
+  const hit = tileCache.peek(key);
+  if (!hit || !trySendCachedTileNow(req, res, hit, cacheControl)) {
+    const cached = hit ?? (await tileCache.getOrCompute(
+      key,
+      async (computeSignal) => encodeTile(await source.getTile(tile, grid, computeSignal), { gzipLevel }),
+      signal,
+    ));
+    await sendCachedTile(req, res, cached, cacheControl);
+  }
+  metrics.observeTile(parsed.tilesetId, tile.z, (performance.now() - started) / 1000);
 }
 
 /** A composite tile is as fresh as its least cacheable member: the shortest max-age wins. */

@@ -1,6 +1,6 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import type { TilesetConfig } from '../../core/config/schema.js';
-import { CANONICAL_SRID, mercatorColumnName, qualifiedLiveView, MERCATOR_SRID } from '../../core/db/dataset-layout.js';
+import { CANONICAL_SRID, mercatorColumnName, qualifiedLiveView, qualifiedVersionTable, MERCATOR_SRID } from '../../core/db/dataset-layout.js';
 import { tileBounds, type TileCoord, type TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
 
 /**
@@ -18,12 +18,17 @@ import { tileBounds, type TileCoord, type TileMatrixSet } from '../../core/grid/
  */
 export interface MvtQuery {
   readonly text: string;
-  /** Prepared-statement name, unique per tileset and grid. */
+  /** Prepared-statement name, unique per tileset, grid and version. */
   readonly name: string;
   values(tile: TileCoord): number[];
 }
 
-export function buildMvtQuery(tileset: TilesetConfig, grid: TileMatrixSet): MvtQuery {
+/**
+ * With `version`, the statement reads that version's table rather than the live view: the
+ * tile then matches the version in its cache key even when a publish switches the view
+ * before this server's catalog has taken it in (or a read replica lags behind).
+ */
+export function buildMvtQuery(tileset: TilesetConfig, grid: TileMatrixSet, version?: number): MvtQuery {
   const geometryColumn = geometryColumnFor(tileset, grid);
   const envelope = `ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid})`;
   const bufferedEnvelope = `ST_MakeEnvelope($1 - $5, $2 - $5, $3 + $5, $4 + $5, ${grid.srid})`;
@@ -33,12 +38,12 @@ export function buildMvtQuery(tileset: TilesetConfig, grid: TileMatrixSet): MvtQ
 FROM (
   SELECT ${idColumn},
          ST_AsMVTGeom(${escapeIdentifier(geometryColumn)}, ${envelope}, ${tileset.extent}, ${tileset.buffer}, true) AS geom${properties}
-    FROM ${qualifiedLiveView(tileset.source)}
+    FROM ${version === undefined ? qualifiedLiveView(tileset.source) : qualifiedVersionTable(tileset.source, version)}
    WHERE ${escapeIdentifier(geometryColumn)} && ${bufferedEnvelope}
 ) AS features`;
   return {
     text,
-    name: `mvt:${tileset.id}:${grid.id}`,
+    name: `mvt:${tileset.id}:${grid.id}${version === undefined ? '' : `:v${version}`}`,
     values(tile) {
       const bounds = tileBounds(grid, tile);
       const margin = ((bounds[2] - bounds[0]) * tileset.buffer) / tileset.extent;
@@ -48,7 +53,7 @@ FROM (
 }
 
 /** Grids in EPSG:3857 read the stored Mercator copy; grids in EPSG:4490 the canonical geometry. */
-function geometryColumnFor(tileset: TilesetConfig, grid: TileMatrixSet): string {
+export function geometryColumnFor(tileset: TilesetConfig, grid: TileMatrixSet): string {
   if (grid.srid === MERCATOR_SRID) return mercatorColumnName(tileset.geometryColumn);
   if (grid.srid === CANONICAL_SRID) return tileset.geometryColumn;
   throw new Error(`tile matrix set ${grid.id} is in EPSG:${grid.srid}, which has no stored geometry column`);

@@ -20,7 +20,8 @@ export class PostgisLayerSource implements TileSource {
     this.minzoom = tileset.minzoom;
     this.maxzoom = tileset.maxzoom;
     this.info = info;
-    this.queries = new Map([...tileMatrixSets.values()].map((grid) => [grid.id, buildMvtQuery(tileset, grid)]));
+    // The version table, not the live view: the tile's content must be the version its cache key names.
+    this.queries = new Map([...tileMatrixSets.values()].map((grid) => [grid.id, buildMvtQuery(tileset, grid, info.dataVersion)]));
   }
 
   async getTile(tile: TileCoord, grid: TileMatrixSet, signal?: AbortSignal): Promise<Buffer | null> {

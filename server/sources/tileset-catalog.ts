@@ -5,8 +5,13 @@ import type { Pool } from '../../core/db/pool.js';
 import { BadRequestError, ConfigError, NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { CompositeSource } from './composite-source.js';
+import { detectMvtEncoder, type MvtEncoder } from './node-mvt-capability.js';
+import { NodeMvtLayerSource } from './node-mvt-layer-source.js';
 import { PostgisLayerSource } from './postgis-layer-source.js';
 import type { TileSource } from './tile-source.js';
+
+/** A served tileset: ST_AsMVT where the database has it, else encoded in Node (embedded PGlite). */
+export type LayerSource = PostgisLayerSource | NodeMvtLayerSource;
 
 /**
  * The tilesets this server can serve right now: every configured tileset whose dataset has a
@@ -14,17 +19,17 @@ import type { TileSource } from './tile-source.js';
  * a publish); requests only look things up here.
  */
 export class TilesetCatalog {
-  private readonly layers: ReadonlyMap<string, PostgisLayerSource>;
+  private readonly layers: ReadonlyMap<string, LayerSource>;
   /** Configured tilesets without published data, with the reason, for clear 404s. */
   private readonly unavailable: ReadonlyMap<string, string>;
 
-  constructor(layers: readonly PostgisLayerSource[], unavailable: ReadonlyMap<string, string>) {
+  constructor(layers: readonly LayerSource[], unavailable: ReadonlyMap<string, string>) {
     this.layers = new Map(layers.map((layer) => [layer.id, layer]));
     this.unavailable = unavailable;
   }
 
   /** Served layers in configuration order. */
-  list(): PostgisLayerSource[] {
+  list(): LayerSource[] {
     return [...this.layers.values()];
   }
 
@@ -32,9 +37,9 @@ export class TilesetCatalog {
    * The source for a tileset id from a URL: one id, or several joined by `,`.
    * Throws NotFoundError for an unknown or unpublished member, BadRequestError for a repeated one.
    */
-  resolve(tilesetId: string): { source: TileSource; layers: PostgisLayerSource[] } {
+  resolve(tilesetId: string): { source: TileSource; layers: LayerSource[] } {
     const ids = tilesetId.split(',');
-    const layers: PostgisLayerSource[] = [];
+    const layers: LayerSource[] = [];
     for (const id of ids) {
       const layer = this.layers.get(id);
       if (!layer) {
@@ -70,8 +75,14 @@ interface LiveVersionRow {
  * Reads the live datasets' columns and bounds and builds the catalog. A tileset whose
  * dataset is not published yet is left out (its tiles answer 404 saying so); a configured
  * property that the live data lacks stops start-up, naming the tileset and column.
+ * The encoder is chosen by what the database can do (detectMvtEncoder); `encoder` overrides
+ * that only for tests and benchmarks comparing the two on one database.
+ * `tilePool` (a read replica, `database.replicaUrl`) runs the tile queries; the catalog itself
+ * is read from `pool`, the primary, so it never lags behind the publish that triggered it.
  */
-export async function loadTilesetCatalog(pool: Pool, config: AppConfig, logger: Logger): Promise<TilesetCatalog> {
+export async function loadTilesetCatalog(pool: Pool, config: AppConfig, logger: Logger, encoder?: MvtEncoder, tilePool: Pool = pool): Promise<TilesetCatalog> {
+  const chosenEncoder = encoder ?? (await detectMvtEncoder(pool));
+  if (chosenEncoder === 'node') logger.info('this PostGIS has no working ST_AsMVT: vector tiles are encoded in Node (geojson-vt)');
   const sourceIds = [...new Set(config.tilesets.map((tileset) => tileset.source))];
   const [{ rows: columns }, { rows: versions }] = await Promise.all([
     pool.query<ColumnRow>(
@@ -86,7 +97,7 @@ export async function loadTilesetCatalog(pool: Pool, config: AppConfig, logger: 
       [sourceIds],
     ),
   ]);
-  const layers: PostgisLayerSource[] = [];
+  const layers: LayerSource[] = [];
   const unavailable = new Map<string, string>();
   config.tilesets.forEach((tileset, index) => {
     const live = versions.find((row) => row.id === tileset.source);
@@ -98,8 +109,9 @@ export async function loadTilesetCatalog(pool: Pool, config: AppConfig, logger: 
     }
     checkColumns(config, tileset, index, liveColumns);
     const fields = Object.fromEntries(tileset.properties.map((column) => [column, fieldType(liveColumns.get(column)!)]));
+    const Source = chosenEncoder === 'node' ? NodeMvtLayerSource : PostgisLayerSource;
     layers.push(
-      new PostgisLayerSource(pool, tileset, {
+      new Source(tilePool, tileset, {
         id: tileset.id,
         title: tileset.title ?? tileset.id,
         description: tileset.description ?? '',

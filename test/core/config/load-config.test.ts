@@ -174,6 +174,8 @@ describe('configuration (core/config/load-config)', () => {
       ['a dataset id with upper case', (raw) => { raw.datasets[1].id = 'County'; }, 'datasets[1].id'],
       ['a dataset id with a comma', (raw) => { raw.datasets[0].id = 'land,use'; }, 'datasets[0].id'],
       ['a tileset source with upper case', (raw) => { raw.tilesets[0].source = 'LANDUSE'; }, 'tilesets[0].source'],
+      // 41 characters: `<id>__staging_<job id>` would pass PostgreSQL's 63-byte name limit.
+      ['a dataset id longer than 40 characters', (raw) => { raw.datasets[0].id = `l${'a'.repeat(40)}`; }, 'datasets[0].id'],
     ];
     for (const [what, change, path] of cases) {
       describe(`given ${what}`, () => {

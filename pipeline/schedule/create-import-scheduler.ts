@@ -1,0 +1,28 @@
+import type { AppConfig } from '../../core/config/load-config.js';
+import type { Pool } from '../../core/db/pool.js';
+import type { Logger } from '../../core/logger.js';
+import { importDataset } from '../import/import-dataset.js';
+import { sourceChecker } from './check-source.js';
+import { databaseImportHistory } from './import-history.js';
+import { ImportScheduler, type RunScheduledImport } from './import-scheduler.js';
+import { advisoryScheduleLock } from './schedule-lock.js';
+
+/**
+ * The scheduler of a server process: fingerprints checked against `meta.import_jobs`, one
+ * leader per dataset through an advisory lock on `pool`, imports run by `runImport`.
+ */
+export function createImportScheduler({ pool, config, logger, runImport }: { pool: Pool; config: AppConfig; logger: Logger; runImport: RunScheduledImport }): ImportScheduler {
+  const schedulerLogger = logger.child({ component: 'import-scheduler' });
+  return new ImportScheduler({
+    datasets: config.datasets,
+    checkSource: sourceChecker(config, databaseImportHistory(pool)),
+    runImport,
+    lead: advisoryScheduleLock(pool, schedulerLogger),
+    logger: schedulerLogger,
+  });
+}
+
+/** Scheduled imports run in this process with importDataset, and settle when they end. */
+export function importInProcess(pool: Pool, config: AppConfig, logger: Logger): RunScheduledImport {
+  return (datasetId, request) => importDataset(pool, config, datasetId, request, logger);
+}

@@ -1,0 +1,117 @@
+import { hash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { AppConfig } from '../../core/config/load-config.js';
+import { BadRequestError, NotFoundError } from '../../core/errors.js';
+import { tileMatrixSets, WebMercatorQuad } from '../../core/grid/tile-matrix-set.js';
+import { publicBaseUrl } from '../http/public-url.js';
+import { parseRasterTilePath } from '../http/raster-tile-path.js';
+import { RASTER_CONTENT_TYPES, type RasterTileService, type RenderTimings } from '../render/raster-tile-service.js';
+import type { TilesetCatalog } from '../sources/tileset-catalog.js';
+import { STYLE_ID_PATTERN, type StyleCatalog, type StyleInfo } from '../styles/style-catalog.js';
+import { publicStyle, type TilesetLookup } from '../styles/public-style.js';
+import { shortestCacheControl } from './cache-control.js';
+
+export interface StylesRouteDeps {
+  readonly config: AppConfig;
+  readonly styles: StyleCatalog;
+  readonly raster: RasterTileService;
+  /** Read on every request, so a catalog rebuilt after a publish takes effect at once. */
+  readonly catalog: () => TilesetCatalog;
+}
+
+/**
+ * `GET /styles` (the list), `GET /styles/{style}/style.json` (URLs absolute to this server) and
+ * raster tiles `GET /styles/{style}/[{tileMatrixSet}/]{z}/{x}/{y}[@2x].{png|webp|jpg}`.
+ * Mounted at `/styles`.
+ */
+export function createStylesRouter({ config, styles, raster, catalog }: StylesRouteDeps): Router {
+  const router = Router();
+  const lookup = (): TilesetLookup => {
+    const served = new Map(catalog().list().map((layer) => [layer.id, layer.info]));
+    return (id) => served.get(id) ?? config.tilesets.find((tileset) => tileset.id === id) ?? { minzoom: 0, maxzoom: 0 };
+  };
+
+  router.get('/', (req: Request, res: Response) => {
+    const baseUrl = publicBaseUrl(req, config.server);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json({ styles: styles.list().map((style) => describeStyle(style, baseUrl)) });
+  });
+
+  router.get(/.*/, async (req: Request, res: Response) => {
+    const segments = req.path.replace(/^\//, '').split('/').map(decodeSegment);
+    if (segments.length === 2 && segments[1] === 'style.json') {
+      if (!STYLE_ID_PATTERN.test(segments[0]!)) throw new NotFoundError(`unknown style "${segments[0]!.slice(0, 40)}"`);
+      const style = styles.get(segments[0]!);
+      res.setHeader('Cache-Control', 'no-cache');
+      res.json(publicStyle(style, publicBaseUrl(req, config.server), lookup()));
+      return;
+    }
+    const path = parseRasterTilePath(segments);
+    const style = styles.get(path.styleId);
+    const clientGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    const timings: RenderTimings = { vectorMs: 0, decodeMs: 0, drawMs: 0, encodeMs: 0 };
+    const image = await raster.render(path.styleId, path.tile, path.grid, { scale: path.scale, format: path.format, timings }, clientGone.signal);
+    const etag = `"${hash('sha1', image, 'base64url')}"`;
+    res.setHeader('Cache-Control', cacheControlOf(style, catalog(), config.server.tileCacheControl));
+    res.setHeader('ETag', etag);
+    res.setHeader('Server-Timing', formatServerTiming(timings));
+    if (matchesIfNoneMatch(req.get('if-none-match'), etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.setHeader('Content-Type', RASTER_CONTENT_TYPES[path.format]);
+    res.setHeader('Content-Length', image.length);
+    res.status(200).end(image);
+  });
+  return router;
+}
+
+/** One entry of `GET /styles`. */
+function describeStyle(style: StyleInfo, baseUrl: string) {
+  const root = `${baseUrl}/styles/${style.id}`;
+  return {
+    id: style.id,
+    name: style.name,
+    revision: style.revision,
+    minzoom: style.minzoom,
+    maxzoom: style.maxzoom,
+    bounds: style.bounds,
+    tilesets: style.sourceTilesets,
+    url: `${root}/style.json`,
+    tiles: Object.fromEntries(
+      [...tileMatrixSets.keys()].map((id) => [id, id === WebMercatorQuad.id ? `${root}/{z}/{x}/{y}.png` : `${root}/${id}/{z}/{x}/{y}.png`]),
+    ),
+  };
+}
+
+/** A raster tile is as fresh as its least cacheable source tileset. */
+function cacheControlOf(style: StyleInfo, catalog: TilesetCatalog, fallback: string): string {
+  const served = new Map(catalog.list().map((layer) => [layer.id, layer.info.cacheControl]));
+  const members = style.sourceTilesets.flatMap((id) => served.get(id) ?? []);
+  return members.length === 0 ? fallback : members.reduce(shortestCacheControl);
+}
+
+function formatServerTiming(timings: RenderTimings): string {
+  const entry = (name: string, ms: number) => `${name};dur=${ms.toFixed(1)}`;
+  return [entry('vector', timings.vectorMs), entry('decode', timings.decodeMs), entry('draw', timings.drawMs), entry('encode', timings.encodeMs)].join(', ');
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequestError('the path is not valid percent-encoded UTF-8');
+  }
+}
+
+/** If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored. */
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((candidate) => {
+    const value = candidate.trim();
+    return value === '*' || value.replace(/^W\//, '') === etag;
+  });
+}
