@@ -132,10 +132,18 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   return failed.length === 0 ? 0 : 1;
 }
 
-/** The configuration as given, with the cache on (memory + a disk tier in the temporary folder) or off. */
+/**
+ * The configuration as given, with the cache on (memory + a disk tier in the temporary folder)
+ * or off, and the load generator's address exempt from rate limits.
+ */
 async function writeConfigs(directory: string, configFile: string): Promise<{ cached: string; uncached: string }> {
   const raw = readConfigFile(resolveConfigFile(configFile)) as Record<string, unknown>;
   const base = (raw.cache ?? {}) as Record<string, unknown>;
+  // The load generator is the one client: exempt from the per-address rate limit (server/access).
+  if (raw.access && typeof raw.access === 'object') {
+    const access = raw.access as Record<string, unknown>;
+    raw.access = { ...access, rateLimits: { ...(access.rateLimits as object | undefined), exemptAddresses: ['127.0.0.1', '::ffff:127.0.0.1'] } };
+  }
   const write = async (name: string, cache: Record<string, unknown>) => {
     const path = join(directory, `${name}.yaml`);
     await writeFile(path, stringify({ ...raw, cache: { ...base, ...cache } }));

@@ -58,7 +58,7 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
     console.log(USAGE);
     return 0;
   }
-  const logger = createLogger('bench', process.env.LOG_LEVEL ?? 'warn');
+  const logger = createLogger('bench', process.env.LOG_LEVEL ?? 'error');
   const databaseUrl = process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });
   const { pool, parcelCount } = await prepareBenchDatabase(config, options.parcels, logger, progress);

@@ -5,6 +5,11 @@ import type { Pool } from '../core/db/pool.js';
 import { BadRequestError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { TileCache } from './cache/tile-cache.js';
+import type { Authenticator } from '../core/auth/authenticator.js';
+import { createAuthenticator } from '../core/auth/authenticator.js';
+import { AccessControl } from './access/access-control.js';
+import { createAccessMiddleware } from './access/access-middleware.js';
+import { wmtsAccessHooks } from './access/wmts-access.js';
 import { createTileServing } from './cache/tile-serving.js';
 import { createErrorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { withRequestIds } from './http/request-id.js';
@@ -38,6 +43,12 @@ export interface AppDeps {
   /** Styles (server/styles/style-catalog.ts) and their raster tiles: /styles/... when both are given. */
   readonly styles?: StyleCatalog;
   readonly raster?: RasterTileService;
+  /**
+   * Access control, rate limits, CORS (server/access). Without it one is made from the config,
+   * verifying tokens with `authenticator` (else one with ADMIN_TOKEN from the environment).
+   */
+  readonly access?: AccessControl;
+  readonly authenticator?: Authenticator;
 }
 
 /**
@@ -47,8 +58,11 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): RequestListener {
   const { config, logger } = deps;
   const tileServing = createTileServing(config, deps);
-  const expressApp = createExpressApp({ ...deps, metrics: tileServing.metrics });
-  const serveVectorTile = createVectorTileRoute({ ...deps, ...tileServing });
+  const access =
+    deps.access ??
+    new AccessControl({ config, pool: deps.pool, logger, authenticator: deps.authenticator ?? createAuthenticator({ pool: deps.pool, logger, bootstrapToken: process.env.ADMIN_TOKEN }) });
+  const expressApp = createExpressApp({ ...deps, metrics: tileServing.metrics, access });
+  const serveVectorTile = createVectorTileRoute({ ...deps, ...tileServing, access });
   return withRequestIds(logger, (req, res) => {
     const url = req.url ?? '/';
     if (url.length > config.server.maxPathLength) {
@@ -59,17 +73,20 @@ export function createApp(deps: AppDeps): RequestListener {
   });
 }
 
-function createExpressApp({ config, pool, logger, catalog, admin, metrics, styles, raster }: AppDeps & { metrics: ServerMetrics }): Express {
+function createExpressApp({ config, pool, logger, catalog, admin, metrics, styles, raster, access }: AppDeps & { metrics: ServerMetrics; access: AccessControl }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
   app.set('etag', false);
+  app.use(createAccessMiddleware(access, (styleId) => (styles ? styles.list().find((style) => style.id === styleId)?.sourceTilesets ?? null : null)));
   app.use(createHealthRouter({ pool }));
   app.use(createMetricsRouter(metrics));
-  app.use(createCatalogRouter({ server: config.server, catalog }));
-  app.use('/tiles', createTileJsonRouter({ server: config.server, catalog }));
-  if (styles && raster) app.use('/styles', createStylesRouter({ config, styles, raster, catalog }));
-  if (styles && raster) app.use('/wmts', createWmtsRouter({ server: config.server, styles: () => styles, raster, logger }));
+  app.use(createCatalogRouter({ server: config.server, catalog, access }));
+  app.use('/tiles', createTileJsonRouter({ server: config.server, catalog, access }));
+  if (styles && raster) app.use('/styles', createStylesRouter({ config, styles, raster, catalog, access }));
+  if (styles && raster) {
+    app.use('/wmts', createWmtsRouter({ server: config.server, styles: () => styles, raster, logger, passThroughParameters: ['token'], ...wmtsAccessHooks(access, () => styles.list()) }));
+  }
   app.use(createClassesRouter());
   app.use(createWebRouter());
   if (admin) app.use('/admin', admin);

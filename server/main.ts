@@ -19,6 +19,8 @@ import { createServerMetrics } from './metrics/server-metrics.js';
 import { createCachePurgeRouter } from './routes/cache-purge-route.js';
 import { EventStreams } from './admin/job-events.js';
 import { createApp } from './app.js';
+import { AccessControl } from './access/access-control.js';
+import { createAuditRouter } from './access/audit-route.js';
 import { drainHttpServer, trackInFlightRequests } from './lifecycle/drain-http-server.js';
 import { endPool, trackCheckedOutClients } from './lifecycle/end-pool.js';
 import { exitOnSignals, ShutdownList } from './lifecycle/shutdown-list.js';
@@ -27,7 +29,7 @@ import { StyleRasterRenderer } from './render/style-raster-renderer.js';
 import { loadStyleCatalog, STYLES_DIR } from './styles/style-catalog.js';
 import { startLiveCatalog } from './live/start-live-catalog.js';
 import { startAnalysis } from './analysis/start-analysis.js';
-import { createImportScheduler, importInProcess } from '../pipeline/schedule/create-import-scheduler.js';
+import { createImportScheduler, importThroughJobs } from '../pipeline/schedule/create-import-scheduler.js';
 
 /**
  * `npm start`: configuration, migrations, the sample data on an empty database, then HTTP.
@@ -89,13 +91,16 @@ async function main(): Promise<void> {
   shutdown.add('import jobs', (deadline) => jobs.close(deadline));
   const eventStreams = new EventStreams();
   const authenticator = createAuthenticator({ pool, logger, bootstrapToken: process.env.ADMIN_TOKEN });
-  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter] });
+  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter, createAuditRouter({ pool })] });
   // A style that fails validation stops start-up here, naming its file (ConfigError).
   const styles = loadStyleCatalog(STYLES_DIR, catalog(), logger, config.tilesets);
   const raster = new StyleRasterRenderer({ styles, catalog });
-  const app = createApp({ config, pool, logger, catalog, admin, styles, raster, tileCache, metrics });
-  // Scheduled imports run in this process for now (the job runner will take them over).
-  const scheduler = createImportScheduler({ pool, config, logger, runImport: importInProcess(pool, config, logger) });
+  // Access levels, rate limits, CORS; counted reads of protected data are written at shutdown after the HTTP drain.
+  const access = new AccessControl({ config, pool, logger, authenticator });
+  shutdown.add('read audit', () => access.close());
+  const app = createApp({ config, pool, logger, catalog, admin, styles, raster, tileCache, metrics, access });
+  // Scheduled imports are jobs like admin imports: progress, events, the same 409 rules.
+  const scheduler = createImportScheduler({ pool, config, logger, runImport: importThroughJobs(jobs) });
   scheduler.start();
   shutdown.add('import scheduler', () => scheduler.stop());
   const server = createServer(app);

@@ -138,14 +138,14 @@ function datasetRow(dataset) {
       ]),
     ),
   );
-  const importButton = element('button', { type: 'button', class: 'primary', 'data-action': 'import' }, ['导入 Import']);
+  const importButton = /** @type {HTMLButtonElement} */ (element('button', { type: 'button', class: 'primary', 'data-action': 'import' }, ['导入 Import']));
   importButton.disabled = !dataset.source || dataset.importing;
   importButton.title = dataset.source ? `读取 ${dataset.source.path}` : '未配置数据来源 (no source configured)';
   importButton.addEventListener('click', () => startImport(dataset.id).catch(reportError));
 
   const older = dataset.versions.filter((version) => version.version !== dataset.liveVersion);
   const rollbackSelect = /** @type {HTMLSelectElement} */ (element('select', { 'aria-label': `回滚版本 ${dataset.id}` }, older.map((version) => element('option', { value: String(version.version) }, [`v${version.version}`]))));
-  const rollbackButton = element('button', { type: 'button', class: 'danger', 'data-action': 'rollback' }, ['回滚 Roll back']);
+  const rollbackButton = /** @type {HTMLButtonElement} */ (element('button', { type: 'button', class: 'danger', 'data-action': 'rollback' }, ['回滚 Roll back']));
   rollbackButton.disabled = older.length === 0 || dataset.importing;
   rollbackSelect.hidden = older.length === 0;
   rollbackButton.addEventListener('click', () => rollBack(dataset, Number(rollbackSelect.value)).catch(reportError));

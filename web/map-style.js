@@ -77,7 +77,7 @@ function classColourExpression(classes) {
 
 /**
  * The toggles of a style: its layers grouped by the data they draw (source + source layer),
- * named by the catalog's title of that tileset. Background and raster layers are not toggled.
+ * named by the catalog's title of that tileset. Background layers are not toggled.
  * @param {{ layers?: Array<{ id: string, type: string, source?: string, 'source-layer'?: string }> }} style
  * @param {readonly CatalogTileset[]} tilesets
  * @returns {Array<{ key: string, title: string, layerIds: string[] }>}
@@ -92,7 +92,8 @@ export function layerGroups(style, tilesets) {
     const key = `${layer.source}/${dataName}`;
     let group = groups.get(key);
     if (!group) {
-      group = { key, title: titles.get(dataName) ?? dataName, layerIds: [] };
+      // A tileset the catalog does not list has no published data (or is not readable with this token).
+      group = { key, title: titles.get(dataName) ?? `${dataName}（暂无数据 no data）`, layerIds: [] };
       groups.set(key, group);
     }
     group.layerIds.push(layer.id);

@@ -4,10 +4,13 @@
  * layer toggles, feature attributes on click, scale bar and the cursor's CGCS2000 lon/lat.
  * Talks to this server only; MapLibre GL JS comes from the server's own copy.
  */
-import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { HttpError, authHeaders, fetchJson, getToken, isOwnUrl, isTokenRefused, refuseToken, setToken, tokenProblemMessage } from './auth.js';
 import { renderFeaturePopup } from './feature-popup.js';
 import { BUILT_IN_STYLE_ID, buildCatalogStyle, layerGroups, styleOptionsFromCatalog } from './map-style.js';
+
+/** The server's own copy of MapLibre GL JS (its worker is found next to it). Typed from the npm package. */
+const MAPLIBRE_URL = './vendor/maplibre-gl/maplibre-gl.mjs';
+const maplibregl = /** @type {typeof import('maplibre-gl')} */ (await import(MAPLIBRE_URL));
 
 /**
  * @typedef {import('./feature-popup.js').LandUseClass} LandUseClass
@@ -43,7 +46,7 @@ const map = new maplibregl.Map({
   hash: true,
   attributionControl: { compact: true, customAttribution: '聊城市国土空间规划一张图' },
   // The token goes to this server only: tiles, TileJSON and styles of other hosts get no header.
-  transformRequest: (url) => (isOwnUrl(url) && getToken() ? { url, headers: authHeaders(url) } : { url }),
+  transformRequest: (/** @type {string} */ url) => (isOwnUrl(url) && getToken() ? { url, headers: authHeaders(url) } : { url }),
 });
 map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
@@ -68,7 +71,7 @@ function clearMessage() {
 }
 
 /** MapLibre reports failed tile and style requests here; a token problem gets its own message once per load. */
-map.on('error', (event) => {
+map.on('error', (/** @type {{ error?: unknown }} */ event) => {
   const error = /** @type {{ status?: number, message?: string, url?: string }} */ (event.error ?? {});
   if (error.status === 401 && getToken()) {
     // The token expired while the map was open: say so, and keep showing what needs no token.
@@ -93,6 +96,7 @@ async function loadClasses() {
 }
 
 /** The server's styles: `/catalog` lists them; `/styles` when the catalog has none. */
+/** @param {unknown} catalogStyles */
 async function loadStyles(catalogStyles) {
   const base = location.href;
   let options = styleOptionsFromCatalog(catalogStyles, base);
@@ -171,12 +175,12 @@ function renderLayerToggles() {
 /** First view: the data's bounds, unless the URL already says where (#zoom/lat/lon). */
 function fitToData() {
   if (location.hash.length > 1) return;
-  const bounds = state.tilesets.map((t) => t.bounds).filter((b) => Array.isArray(b) && b.length === 4);
+  const bounds = /** @type {number[][]} */ (state.tilesets.map((t) => t.bounds).filter((b) => Array.isArray(b) && b.length === 4));
   if (bounds.length === 0) return;
-  const west = Math.min(...bounds.map((b) => b[0]));
-  const south = Math.min(...bounds.map((b) => b[1]));
-  const east = Math.max(...bounds.map((b) => b[2]));
-  const north = Math.max(...bounds.map((b) => b[3]));
+  const west = Math.min(...bounds.map((b) => b[0] ?? 180));
+  const south = Math.min(...bounds.map((b) => b[1] ?? 90));
+  const east = Math.max(...bounds.map((b) => b[2] ?? -180));
+  const north = Math.max(...bounds.map((b) => b[3] ?? -90));
   map.fitBounds([west, south, east, north], { padding: 20, animate: false });
 }
 
@@ -245,6 +249,11 @@ function updateZoomHint() {
 }
 map.on('zoomend', updateZoomHint);
 
+/** @param {string | undefined} tilesetId */
+function minzoomOf(tilesetId) {
+  return state.tilesets.find((t) => t.id === tilesetId)?.minzoom ?? 0;
+}
+
 map.on('click', (event) => {
   const seen = new Set();
   const features = map
@@ -255,6 +264,8 @@ map.on('click', (event) => {
       seen.add(key);
       return true;
     })
+    // The most detailed data first (a parcel before the county it lies in).
+    .sort((a, b) => minzoomOf(b.sourceLayer) - minzoomOf(a.sourceLayer))
     .slice(0, 3)
     .map((feature) => ({
       layerTitle: state.tilesets.find((t) => t.id === feature.sourceLayer)?.title ?? feature.sourceLayer ?? '',

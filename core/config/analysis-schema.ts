@@ -65,6 +65,11 @@ export const analysisSchema = z.strictObject({
   builtUpClasses: z.array(classPrefixSchema).min(1).default(['05', '06', '07', '08', '09', '10']),
   /** Land-use classes counted as farmland (耕地). */
   farmlandClasses: z.array(classPrefixSchema).min(1).default(['01']),
+  /**
+   * Overlays snap-round to this grid (metres, in the Gauss-Kruger plane): deliveries state
+   * millimetres, so a piece thinner than that is rounding, not data.
+   */
+  overlayGridM: z.number().min(1e-9).max(0.1).default(0.001),
   /** Conflict pieces smaller than this are flagged as slivers (and counted apart), never dropped. */
   sliverAreaM2: z.number().min(0).default(1),
   /** ellipsoid: on the CGCS2000 ellipsoid, as 三调 areas (TBMJ); gauss_kruger: in the 3° zone of the piece. */
@@ -82,31 +87,38 @@ interface ReferencedDatasets {
 }
 
 /**
- * Cross-checks `analysis` against `datasets` (called from the configuration's superRefine):
- * every dataset it names must be declared, and the derived ones must not be imported.
+ * Cross-checks `analysis` against `datasets` (called from the configuration's superRefine): a
+ * derived dataset must not be imported, and a comparison of a declared dataset needs a declared
+ * target. Control lines naming undeclared datasets are not errors here, so that a configuration
+ * replacing the datasets may keep the default analysis: the analysis skips their checks, names
+ * them in its run summary and logs them (undeclaredAnalysisDatasets).
  */
 export function checkAnalysisReferences({ analysis, datasets }: ReferencedDatasets, ctx: z.RefinementCtx): void {
   const declared = new Map(datasets.map((dataset) => [dataset.id, dataset]));
   const known = [...declared.keys()].join(', ') || 'none';
-  const requireDeclared = (id: string, path: (string | number)[]) => {
-    if (!declared.has(id)) ctx.addIssue({ code: 'custom', path: ['analysis', ...path], message: `unknown dataset "${id}" (declared: ${known})` });
-  };
-  const requireDerived = (id: string, path: (string | number)[]) => {
-    requireDeclared(id, path);
+  const requireUnimported = (id: string, path: (string | number)[]) => {
     if (declared.get(id)?.source !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['analysis', ...path], message: `dataset "${id}" is derived by the analysis and must have no source` });
     }
   };
-  for (const role of ['redLine', 'basicFarmland', 'developmentBoundary'] as const) {
-    analysis[role].forEach((id, i) => requireDeclared(id, [role, i]));
-  }
-  // Without a declared conflicts dataset the statistics are still computed; the layer is not.
-  if (declared.has(analysis.conflictsDataset)) requireDerived(analysis.conflictsDataset, ['conflictsDataset']);
+  requireUnimported(analysis.conflictsDataset, ['conflictsDataset']);
   analysis.comparisons.forEach((comparison, i) => {
-    requireDeclared(comparison.dataset, ['comparisons', i, 'dataset']);
-    requireDerived(comparison.target, ['comparisons', i, 'target']);
-    if (comparison.target === comparison.dataset) {
-      ctx.addIssue({ code: 'custom', path: ['analysis', 'comparisons', i, 'target'], message: 'must differ from the compared dataset' });
-    }
+    const path = ['analysis', 'comparisons', i, 'target'];
+    if (comparison.target === comparison.dataset) ctx.addIssue({ code: 'custom', path, message: 'must differ from the compared dataset' });
+    else if (declared.has(comparison.dataset) && !declared.has(comparison.target)) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown dataset "${comparison.target}" (declared: ${known})` });
+    } else requireUnimported(comparison.target, ['comparisons', i, 'target']);
   });
+}
+
+/** Datasets the analysis names that the configuration does not declare, as `analysis.redLine[0]: "x"`. */
+export function undeclaredAnalysisDatasets({ analysis, datasets }: ReferencedDatasets): string[] {
+  const declared = new Set(datasets.map((dataset) => dataset.id));
+  const named: [string, string][] = [
+    ['analysis.landuse', analysis.landuse],
+    ['analysis.boundary', analysis.boundary],
+    ...(['redLine', 'basicFarmland', 'developmentBoundary'] as const).flatMap((role) => analysis[role].map((id, i): [string, string] => [`analysis.${role}[${i}]`, id])),
+    ...analysis.comparisons.map((comparison, i): [string, string] => [`analysis.comparisons[${i}].dataset`, comparison.dataset]),
+  ];
+  return named.filter(([, id]) => !declared.has(id)).map(([path, id]) => `${path}: "${id}"`);
 }

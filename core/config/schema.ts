@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { checkDatasetSchedules, datasetScheduleSchema } from './schedule-schema.js';
 import { cacheSchema } from './cache-schema.js';
 import { analysisSchema, checkAnalysisReferences } from './analysis-schema.js';
+import { accessSchema, tilesetAccessSchema } from './access-schema.js';
+import { seedSchema } from './seed-schema.js';
 
 /**
  * The shape of `config/*.yaml`. Every object is strict: an unknown key is an error that names
@@ -106,6 +108,8 @@ const tilesetSchema = z.strictObject({
   buffer: z.number().int().min(0).max(4096).default(64),
   /** Overrides `server.tileCacheControl` for this tileset. */
   cacheControl: z.string().min(1).optional(),
+  /** Who may read it: public, internal (any valid token) or restricted (granted tokens); see access-schema.ts. */
+  access: tilesetAccessSchema,
 });
 
 /** An absolute http(s) URL; also used to check PUBLIC_URL. */
@@ -154,6 +158,8 @@ export const configSchema = z
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
     cache: cacheSchema.default(cacheSchema.parse({})),
     analysis: analysisSchema.default(analysisSchema.parse({})),
+    access: accessSchema.default(accessSchema.parse({})),
+    seed: seedSchema.default(seedSchema.parse({})),
     datasets: z.array(datasetSchema).default([]),
     tilesets: z.array(tilesetSchema).default([]),
   })

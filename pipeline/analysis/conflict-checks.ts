@@ -44,9 +44,12 @@ export interface SkippedCheck {
 }
 
 const PIECE_COLUMNS = 'conflict_type, a_dataset, a_key, b_dataset, b_key, class_code, geom';
-/** Overlays run in the Gauss-Kruger plane (meta.overlay_in_zone, migration 004); touching outlines give empty pieces, dropped later. */
-const intersection = (a: string, b: string) => `meta.overlay_in_zone(${a}, ${b}, false)`;
-const difference = (a: string, b: string) => `meta.overlay_in_zone(${a}, ${b}, true)`;
+/**
+ * Overlays run in the Gauss-Kruger plane, snap-rounded to `analysis.overlayGridM` (given as the
+ * parameter `grid`; meta.overlay_in_zone, migration 004); touching outlines give empty pieces, dropped later.
+ */
+const intersection = (a: string, b: string, grid: string) => `meta.overlay_in_zone(${a}, ${b}, false, ${grid}::float8)`;
+const difference = (a: string, b: string, grid: string) => `meta.overlay_in_zone(${a}, ${b}, true, ${grid}::float8)`;
 
 /** The statements of the configured checks whose inputs are published, and why the others cannot run. */
 export function planConflictChecks(config: AppConfig, inputs: AnalysisInputs): { planned: PlannedCheck[]; skipped: SkippedCheck[] } {
@@ -60,7 +63,7 @@ export function planConflictChecks(config: AppConfig, inputs: AnalysisInputs): {
     }
     const pair = LINE_PAIRS[type];
     if (pair) {
-      planned.push({ type, sql: linePairSql(), values: [type, pair[0], pair[1]] });
+      planned.push({ type, sql: linePairSql(), values: [type, pair[0], pair[1], config.analysis.overlayGridM] });
       continue;
     }
     if (!inputs.landuse) {
@@ -77,10 +80,10 @@ function requiredRoles(type: ConflictType): ControlLineRole[] {
   return pair ? [...pair] : [LANDUSE_LINE[type]!];
 }
 
-/** $1 type, $2 role a, $3 role b. */
+/** $1 type, $2 role a, $3 role b, $4 overlay grid. */
 function linePairSql(): string {
   return `INSERT INTO analysis_piece (${PIECE_COLUMNS})
-    SELECT $1, a.dataset, a.key, b.dataset, b.key, NULL, ${intersection('a.geom', 'b.geom')}
+    SELECT $1, a.dataset, a.key, b.dataset, b.key, NULL, ${intersection('a.geom', 'b.geom', '$4')}
       FROM analysis_line a JOIN analysis_line b ON ST_Intersects(a.geom, b.geom)
      WHERE a.role = $2 AND b.role = $3`;
 }
@@ -96,10 +99,10 @@ function landuseCheck(config: AppConfig, landuse: LiveDataset, type: ConflictTyp
     // when none touches it.
     return {
       type,
-      values: [type, landuse.id, role, patterns(analysis.farmlandClasses)],
+      values: [type, landuse.id, role, patterns(analysis.farmlandClasses), analysis.overlayGridM],
       sql: `INSERT INTO analysis_piece (${PIECE_COLUMNS})
         SELECT $1, $2, k.key, NULL, NULL, k.class_code,
-               CASE WHEN k.cover IS NULL THEN ST_Multi(k.geom) ELSE ${difference('k.geom', 'k.cover')} END
+               CASE WHEN k.cover IS NULL THEN ST_Multi(k.geom) ELSE ${difference('k.geom', 'k.cover', '$5')} END
           FROM (SELECT ${key} AS key, ${cls}::text AS class_code, p.geom,
                        (SELECT ST_Union(l.geom) FROM analysis_line l WHERE l.role = $3 AND ST_Intersects(l.geom, p.geom)) AS cover
                   FROM ${landuse.table} p WHERE ${cls} LIKE ANY ($4::text[])) k`,
@@ -109,9 +112,9 @@ function landuseCheck(config: AppConfig, landuse: LiveDataset, type: ConflictTyp
   const prefixes = type === 'built_up_in_red_line' ? analysis.builtUpClasses : analysis.farmlandClasses;
   return {
     type,
-    values: [type, landuse.id, role, patterns(prefixes)],
+    values: [type, landuse.id, role, patterns(prefixes), analysis.overlayGridM],
     sql: `INSERT INTO analysis_piece (${PIECE_COLUMNS})
-      SELECT $1, $2, ${key}, l.dataset, l.key, ${cls}::text, ${intersection('p.geom', 'l.geom')}
+      SELECT $1, $2, ${key}, l.dataset, l.key, ${cls}::text, ${intersection('p.geom', 'l.geom', '$5')}
         FROM ${landuse.table} p JOIN analysis_line l ON l.role = $3 AND ST_Intersects(p.geom, l.geom)
        WHERE ${inClasses}`,
   };

@@ -1,5 +1,5 @@
 import type { AppConfig } from '../../core/config/load-config.js';
-import type { ComparisonConfig } from '../../core/config/analysis-schema.js';
+import { undeclaredAnalysisDatasets, type ComparisonConfig } from '../../core/config/analysis-schema.js';
 import type { DatasetConfig } from '../../core/config/schema.js';
 import type { Pool, PoolClient } from '../../core/db/pool.js';
 import { withClient } from '../../core/db/with-client.js';
@@ -50,6 +50,8 @@ const ANALYSIS_LOCK_KEY = 0x616e616c; // "anal"
 
 export async function refreshAnalysis(pool: Pool, config: AppConfig, logger: Logger): Promise<RefreshResult> {
   if (!config.analysis.enabled) return { conflicts: null, comparisons: [] };
+  const undeclared = undeclaredAnalysisDatasets(config);
+  if (undeclared.length > 0) logger.warn({ undeclared }, `${config.configFile}: the analysis names datasets that are not declared; their checks are skipped`);
   return withClient(pool, logger, async (client) => {
     // Overlays of a city's parcels take longer than the pool's per-request deadline.
     await client.query('SET statement_timeout = 0');

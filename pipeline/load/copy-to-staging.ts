@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { escapeIdentifier } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from '../../core/db/pool.js';
+import { isDatabaseUnavailable, translateDatabaseError } from '../../core/db/database-errors.js';
 import { ImportError } from '../../core/errors.js';
 import type { FeatureSource } from '../readers/feature-source.js';
 
@@ -51,6 +52,8 @@ export async function copyToStaging(
     await pipeline(Readable.from(rows(), { objectMode: false }), copy, ...(signal ? [{ signal }] : []));
   } catch (error) {
     if (error instanceof ImportError) throw error;
+    // A lost database is not the delivery's fault: no feature to blame, and retrying later helps (503, CLI exit 6).
+    if (isDatabaseUnavailable(error)) translateDatabaseError(error, `loading ${source.file} into the staging table`);
     throw new ImportError({ file: source.file, feature: count || undefined }, `loading into the staging table failed: ${(error as Error).message}`, { cause: error });
   }
   onProgress?.({ features: count });

@@ -13,21 +13,20 @@ const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/;
 
 const requestIds = new WeakMap<IncomingMessage, string>();
 const requestLoggers = new WeakMap<IncomingMessage, Logger>();
-const parentLoggers = new WeakMap<IncomingMessage, Logger>();
 
 /** The request's id (from `X-Request-Id` when acceptable, else a new UUID). */
 export function requestIdOf(req: IncomingMessage): string {
   return requestIds.get(req) ?? assignRequestId(req);
 }
 
-/** A logger whose lines carry the request's id (`reqId`), for routes that log. */
-export function requestLogger(req: IncomingMessage, fallback: Logger): Logger {
-  let logger = requestLoggers.get(req);
-  if (!logger) {
-    logger = (parentLoggers.get(req) ?? fallback).child({ reqId: requestIdOf(req) });
-    requestLoggers.set(req, logger);
+/** A child of `logger` whose lines carry the request's id (`reqId`), for routes that log. Made once per request. */
+export function requestLogger(req: IncomingMessage, logger: Logger): Logger {
+  let child = requestLoggers.get(req);
+  if (!child) {
+    child = logger.child({ reqId: requestIdOf(req) });
+    requestLoggers.set(req, child);
   }
-  return logger;
+  return child;
 }
 
 function assignRequestId(req: IncomingMessage): string {
@@ -50,7 +49,6 @@ export function withRequestIds(logger: Logger, listener: RequestListener): Reque
   return (req, res) => {
     const startedAt = process.hrtime.bigint();
     const id = requestIdOf(req);
-    parentLoggers.set(req, logger);
     res.setHeader(REQUEST_ID_HEADER, id);
     res.once('close', () => logCompletion(logger, req, res, id, startedAt));
     listener(req, res);

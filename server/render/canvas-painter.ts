@@ -70,11 +70,12 @@ function paintFills(paint: PaintContext, layer: CompiledLayer, features: readonl
   const opacityOf = layer.properties.get('fill-opacity') as PropertyEvaluator<number>;
   const outlineOf = layer.properties.get('fill-outline-color') as PropertyEvaluator<Color>;
   const antialias = value<boolean>(layer, 'fill-antialias', zoom);
+  const fillOf = cssColorOf(colorOf, opacityOf, zoom);
   const batches = new Batches();
   for (const feature of features) {
     if (feature.styleFeature.type !== 3) continue;
     const opacity = opacityOf.evaluate(zoom, feature.styleFeature);
-    const fill = cssColor(colorOf.evaluate(zoom, feature.styleFeature), opacity);
+    const fill = fillOf(feature);
     const outline = layer.hasOutlineColor && antialias ? cssColor(outlineOf.evaluate(zoom, feature.styleFeature), opacity) : null;
     if (!fill && !outline) continue;
     batches.add(`${fill}|${outline}`, feature.svgPath(), () => (path) => {
@@ -93,6 +94,28 @@ function paintFills(paint: PaintContext, layer: CompiledLayer, features: readonl
   batches.drawAll();
 }
 
+/**
+ * The CSS colour of a feature. Expressions hand out the same Color objects for the same branch
+ * (a `match` over class codes returns one of its literals), so with a constant opacity the CSS
+ * string is made once per colour rather than once per feature.
+ */
+function cssColorOf(colorOf: PropertyEvaluator<Color>, opacityOf: PropertyEvaluator<number>, zoom: number): (feature: RenderFeature) => string | null {
+  if (opacityOf.isFeatureDependent) {
+    return (feature) => cssColor(colorOf.evaluate(zoom, feature.styleFeature), opacityOf.evaluate(zoom, feature.styleFeature));
+  }
+  const opacity = opacityOf.evaluate(zoom);
+  const known = new Map<Color, string | null>();
+  return (feature) => {
+    const color = colorOf.evaluate(zoom, feature.styleFeature);
+    let css = known.get(color);
+    if (css === undefined) {
+      css = cssColor(color, opacity);
+      known.set(color, css);
+    }
+    return css;
+  };
+}
+
 function paintLines(paint: PaintContext, layer: CompiledLayer, features: readonly RenderFeature[]): void {
   const { ctx, zoom, pixelRatio } = paint;
   const colorOf = layer.properties.get('line-color') as PropertyEvaluator<Color>;
@@ -102,11 +125,12 @@ function paintLines(paint: PaintContext, layer: CompiledLayer, features: readonl
   const capOf = layer.properties.get('line-cap') as PropertyEvaluator<'butt' | 'round' | 'square'>;
   const joinOf = layer.properties.get('line-join') as PropertyEvaluator<string>;
   const miterLimit = value<number>(layer, 'line-miter-limit', zoom);
+  const strokeOf = cssColorOf(colorOf, opacityOf, zoom);
   const batches = new Batches();
   for (const feature of features) {
     // Polygons are drawn as their rings, as MapLibre does.
     if (feature.styleFeature.type !== 2 && feature.styleFeature.type !== 3) continue;
-    const color = cssColor(colorOf.evaluate(zoom, feature.styleFeature), opacityOf.evaluate(zoom, feature.styleFeature));
+    const color = strokeOf(feature);
     const width = widthOf.evaluate(zoom, feature.styleFeature) * pixelRatio;
     if (!color || !(width > 0)) continue;
     const dash = dashOf.evaluate(zoom, feature.styleFeature);

@@ -17,11 +17,11 @@ const JPEG_OPTIONS = { quality: 85, chromaSubsampling: '4:4:4', mozjpeg: false }
 const JPEG_BACKGROUND = { r: 255, g: 255, b: 255 };
 
 /**
- * Encodes premultiplied RGBA pixels (what Skia keeps: `canvas.data()`) with sharp, which runs
- * the encoder on libuv's thread pool, off the event loop.
+ * Encodes un-premultiplied RGBA pixels (Canvas2D getImageData) with sharp, which runs the
+ * encoder on libuv's thread pool, off the event loop.
  */
 export function encodeImage(pixels: Buffer, size: number, format: RasterFormat): Promise<Buffer> {
-  const image = sharp(pixels, { raw: { width: size, height: size, channels: 4, premultiplied: true } });
+  const image = sharp(pixels, { raw: { width: size, height: size, channels: 4 } });
   switch (format) {
     case 'png':
       return image.png(PNG_OPTIONS).toBuffer();

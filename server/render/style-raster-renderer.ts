@@ -35,7 +35,7 @@ export class StyleRasterRenderer implements RasterTileService {
   /**
    * Canvases free for the next render, by size: making one costs more than drawing a z16 tile,
    * clearing one almost nothing. Renders draw synchronously, so one canvas per size is in use
-   * at a time; the pixels are copied out before the (asynchronous) encoding.
+   * at a time; the pixels are copied out (getImageData) before the (asynchronous) encoding.
    */
   private readonly freeCanvases = new Map<number, Canvas>();
 
@@ -75,7 +75,10 @@ export class StyleRasterRenderer implements RasterTileService {
       const drawn = filter ? layerFeatures!.filter((feature) => filter(paint.zoom, feature.styleFeature)) : layerFeatures ?? [];
       paintLayer(paint, layer, drawn);
     }
-    const pixels = canvas.data();
+    // Un-premultiplied RGBA: Skia converts for half the CPU of canvas.data() (premultiplied)
+    // followed by sharp's unpremultiply (0.8 ms against 0.6 + 1.1 ms per 256 px tile).
+    const { data } = ctx.getImageData(0, 0, size, size);
+    const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.freeCanvases.set(size, canvas);
     const drawnAt = performance.now();
 

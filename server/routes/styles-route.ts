@@ -10,6 +10,8 @@ import type { TilesetCatalog } from '../sources/tileset-catalog.js';
 import { STYLE_ID_PATTERN, type StyleCatalog, type StyleInfo } from '../styles/style-catalog.js';
 import { publicStyle, type TilesetLookup } from '../styles/public-style.js';
 import { shortestCacheControl } from './cache-control.js';
+import { withQueryToken, type AccessControl, type Caller } from '../access/access-control.js';
+import { authorizeStyle } from '../access/wmts-access.js';
 
 export interface StylesRouteDeps {
   readonly config: AppConfig;
@@ -17,6 +19,8 @@ export interface StylesRouteDeps {
   readonly raster: RasterTileService;
   /** Read on every request, so a catalog rebuilt after a publish takes effect at once. */
   readonly catalog: () => TilesetCatalog;
+  /** Access control: the list shows what the caller may read; style.json and tiles of others are 401/403. */
+  readonly access?: AccessControl;
 }
 
 /**
@@ -24,17 +28,19 @@ export interface StylesRouteDeps {
  * raster tiles `GET /styles/{style}/[{tileMatrixSet}/]{z}/{x}/{y}[@2x].{png|webp|jpg}`.
  * Mounted at `/styles`.
  */
-export function createStylesRouter({ config, styles, raster, catalog }: StylesRouteDeps): Router {
+export function createStylesRouter({ config, styles, raster, catalog, access }: StylesRouteDeps): Router {
   const router = Router();
   const lookup = (): TilesetLookup => {
     const served = new Map(catalog().list().map((layer) => [layer.id, layer.info]));
     return (id) => served.get(id) ?? config.tilesets.find((tileset) => tileset.id === id) ?? { minzoom: 0, maxzoom: 0 };
   };
 
-  router.get('/', (req: Request, res: Response) => {
+  router.get('/', async (req: Request, res: Response) => {
     const baseUrl = publicBaseUrl(req, config.server);
+    const caller = access ? await access.caller(req, res) : null;
+    const readable = styles.list().filter((style) => !access || !caller || access.mayRead(caller, access.policy.style(style.id, style.sourceTilesets)));
     res.setHeader('Cache-Control', 'no-cache');
-    res.json({ styles: styles.list().map((style) => describeStyle(style, baseUrl)) });
+    res.json({ styles: readable.map((style) => describeStyle(style, baseUrl, caller)) });
   });
 
   router.get(/.*/, async (req: Request, res: Response) => {
@@ -42,20 +48,38 @@ export function createStylesRouter({ config, styles, raster, catalog }: StylesRo
     if (segments.length === 2 && segments[1] === 'style.json') {
       if (!STYLE_ID_PATTERN.test(segments[0]!)) throw new NotFoundError(`unknown style "${segments[0]!.slice(0, 40)}"`);
       const style = styles.get(segments[0]!);
-      res.setHeader('Cache-Control', 'no-cache');
-      res.json(publicStyle(style, publicBaseUrl(req, config.server), lookup()));
+      const resource = access?.policy.style(style.id, style.sourceTilesets);
+      const caller = access && resource ? await access.authorize(req, res, resource, { action: 'style.read', target: `style:${style.id}` }) : null;
+      res.setHeader('Cache-Control', resource && resource.level !== 'public' ? 'private, no-cache' : 'no-cache');
+      const json = publicStyle(style, publicBaseUrl(req, config.server), lookup());
+      // Tile URLs carry the caller's ?token= only when it came that way; a header is never echoed.
+      if (caller?.queryToken) {
+        for (const source of Object.values(json.sources)) {
+          if (source.type === 'vector' && source.tiles) source.tiles = source.tiles.map((url) => withQueryToken(url, caller));
+        }
+      }
+      res.json(json);
       return;
     }
     const path = parseRasterTilePath(segments);
     const style = styles.get(path.styleId);
+    const baseCacheControl = cacheControlOf(style, catalog(), config.server.tileCacheControl);
+    const cacheControl = access ? await authorizeStyle(access, req, res, style.id, style.sourceTilesets, 'raster.read', baseCacheControl) : baseCacheControl;
     const clientGone = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) clientGone.abort();
     });
     const timings: RenderTimings = { vectorMs: 0, decodeMs: 0, drawMs: 0, encodeMs: 0 };
-    const image = await raster.render(path.styleId, path.tile, path.grid, { scale: path.scale, format: path.format, timings }, clientGone.signal);
+    let image: Buffer;
+    try {
+      image = await raster.render(path.styleId, path.tile, path.grid, { scale: path.scale, format: path.format, timings }, clientGone.signal);
+    } catch (error) {
+      // A client that went away cancelled its vector tile statements; there is nobody to answer.
+      if (clientGone.signal.aborted) return;
+      throw error;
+    }
     const etag = `"${hash('sha1', image, 'base64url')}"`;
-    res.setHeader('Cache-Control', cacheControlOf(style, catalog(), config.server.tileCacheControl));
+    res.setHeader('Cache-Control', cacheControl);
     res.setHeader('ETag', etag);
     res.setHeader('Server-Timing', formatServerTiming(timings));
     if (matchesIfNoneMatch(req.get('if-none-match'), etag)) {
@@ -70,8 +94,9 @@ export function createStylesRouter({ config, styles, raster, catalog }: StylesRo
 }
 
 /** One entry of `GET /styles`. */
-function describeStyle(style: StyleInfo, baseUrl: string) {
+function describeStyle(style: StyleInfo, baseUrl: string, caller: Caller | null) {
   const root = `${baseUrl}/styles/${style.id}`;
+  const tokenized = (url: string) => (caller ? withQueryToken(url, caller) : url);
   return {
     id: style.id,
     name: style.name,
@@ -80,9 +105,9 @@ function describeStyle(style: StyleInfo, baseUrl: string) {
     maxzoom: style.maxzoom,
     bounds: style.bounds,
     tilesets: style.sourceTilesets,
-    url: `${root}/style.json`,
+    url: tokenized(`${root}/style.json`),
     tiles: Object.fromEntries(
-      [...tileMatrixSets.keys()].map((id) => [id, id === WebMercatorQuad.id ? `${root}/{z}/{x}/{y}.png` : `${root}/${id}/{z}/{x}/{y}.png`]),
+      [...tileMatrixSets.keys()].map((id) => [id, tokenized(id === WebMercatorQuad.id ? `${root}/{z}/{x}/{y}.png` : `${root}/${id}/{z}/{x}/{y}.png`)]),
     ),
   };
 }

@@ -6,12 +6,16 @@ import type { TileServing } from '../cache/tile-serving.js';
 import { sendCachedTile, trySendCachedTileNow } from '../http/send-cached-tile.js';
 import { parseTilePath } from '../http/tile-path.js';
 import { writeError } from '../http/write-error.js';
+import { privateCacheControl, type AccessControl } from '../access/access-control.js';
+import { setSecurityHeaders } from '../access/security-headers.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
 
 export interface VectorTileRouteDeps extends TileServing {
   /** Read on every request, so a catalog rebuilt after a publish takes effect at once. */
   readonly catalog: () => TilesetCatalog;
   readonly logger: Logger;
+  /** Rate limits, access levels, CORS (server/access); without it every tileset is public and unlimited. */
+  readonly access?: AccessControl;
 }
 
 /** Handles a request, or returns false when it is not one of this route's. */
@@ -35,6 +39,7 @@ export function createVectorTileRoute(deps: VectorTileRouteDeps): RouteHandler {
     const queryStart = url.indexOf('?');
     const path = queryStart < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryStart);
     if (path.endsWith('.json')) return false;
+    setSecurityHeaders(res);
     // A client that goes away cancels its tile's statement; there is then nobody to answer.
     const clientGone = new AbortController();
     res.once('close', () => {
@@ -60,19 +65,28 @@ async function serveTile(
   path: string,
   catalog: TilesetCatalog,
   signal: AbortSignal,
-  { tileCache, tileKeys, metrics, gzipLevel }: TileServing,
+  { tileCache, tileKeys, metrics, gzipLevel, access }: TileServing & { access?: AccessControl | undefined },
 ): Promise<void> {
   const started = performance.now();
+  access?.limit(req, res, 'tiles');
   const parsed = parseTilePath(path);
   if (parsed.kind !== 'tile') throw new NotFoundError('no such resource');
+  // Access is decided before the catalog and the cache are asked: a cached tile of a restricted
+  // tileset is never served without permission. Public tilesets need no await here.
+  const resource = access?.policy.tileset(parsed.tilesetId);
+  if (access && resource) {
+    access.cors.apply(req, res, resource.level);
+    if (resource.level !== 'public') await access.authorize(req, res, resource, { action: 'tiles.read', target: `tileset:${parsed.tilesetId}` });
+  }
   const { source, layers } = catalog.resolve(parsed.tilesetId);
   const { tile, grid } = parsed;
   if (tile.z < source.minzoom || tile.z > source.maxzoom) {
     throw new NotFoundError(`zoom ${tile.z} is outside tileset "${source.id}" (zoom ${source.minzoom} to ${source.maxzoom})`);
   }
   const key = tileKeys.keyFor(parsed.tilesetId, layers, grid, tile);
-  const cacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
-  // A memory hit is answered before the first await, in the request's own tick (see trySendCachedTileNow).
+  const sharedCacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
+  const cacheControl = resource && resource.level !== 'public' ? privateCacheControl(sharedCacheControl) : sharedCacheControl;
+  // A memory hit is answered before the first await: no promise, no later tick.
   const hit = tileCache.peek(key);
   if (!hit || !trySendCachedTileNow(req, res, hit, cacheControl)) {
     const cached = hit ?? (await tileCache.getOrCompute(

@@ -3,7 +3,7 @@ import type { ServerConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { publicBaseUrl } from '../http/public-url.js';
 import { RASTER_CONTENT_TYPES, type RasterTileService } from '../render/raster-tile-service.js';
-import type { StyleCatalog } from '../styles/style-catalog.js';
+import type { StyleCatalog, StyleInfo } from '../styles/style-catalog.js';
 import { buildCapabilitiesDocument, DEFAULT_SERVICE_DESCRIPTION, type WmtsServiceDescription, type WmtsUrls } from './capabilities-document.js';
 import { parseKvpRequest } from './kvp-request.js';
 import { resolveTileRequest } from './resolve-tile-request.js';
@@ -25,6 +25,13 @@ export interface WmtsRouterDeps {
    */
   readonly passThroughParameters?: readonly string[];
   readonly service?: WmtsServiceDescription;
+  /** Access control (server/access/wmts-access.ts): the layers the caller may see in capabilities; all of them when absent. */
+  readonly visibleStyles?: (req: Request, res: Response, styles: readonly StyleInfo[]) => Promise<readonly StyleInfo[]>;
+  /**
+   * Access control of a GetTile, after the request is checked and before rendering: throws 401/403,
+   * or returns the Cache-Control to send (given the configured one).
+   */
+  readonly authorizeLayer?: (req: Request, res: Response, layerId: string, cacheControl: string) => Promise<string>;
 }
 
 const CAPABILITIES_CONTENT_TYPE = 'application/xml; charset=utf-8';
@@ -64,18 +71,21 @@ export function createWmtsRouter(deps: WmtsRouterDeps): Router {
 }
 
 async function answer(request: WmtsRequest, req: Request, res: Response, deps: WmtsRouterDeps): Promise<void> {
-  if (request.operation === 'GetCapabilities') sendCapabilities(req, res, deps);
+  if (request.operation === 'GetCapabilities') await sendCapabilities(req, res, deps);
   else await sendTile(request, req, res, deps);
 }
 
-function sendCapabilities(req: Request, res: Response, deps: WmtsRouterDeps): void {
+async function sendCapabilities(req: Request, res: Response, deps: WmtsRouterDeps): Promise<void> {
   const urls: WmtsUrls = { baseUrl: publicBaseUrl(req, deps.server), query: passThroughQuery(req, deps.passThroughParameters ?? []) };
-  const document = buildCapabilitiesDocument(deps.styles().list(), urls, deps.service ?? DEFAULT_SERVICE_DESCRIPTION);
+  const all = deps.styles().list();
+  const layers = deps.visibleStyles ? await deps.visibleStyles(req, res, all) : all;
+  const document = buildCapabilitiesDocument(layers, urls, deps.service ?? DEFAULT_SERVICE_DESCRIPTION);
   sendWmtsBody(req, res, Buffer.from(document, 'utf8'), CAPABILITIES_CONTENT_TYPE, CAPABILITIES_CACHE_CONTROL);
 }
 
 async function sendTile(request: GetTileRequest, req: Request, res: Response, deps: WmtsRouterDeps): Promise<void> {
   const { layer, grid, tile, format } = resolveTileRequest(request, deps.styles().list());
+  const cacheControl = deps.authorizeLayer ? await deps.authorizeLayer(req, res, layer.id, deps.server.tileCacheControl) : deps.server.tileCacheControl;
   // A client that goes away stops the rendering (and its vector tile statements).
   const clientGone = new AbortController();
   res.once('close', () => {
@@ -89,7 +99,7 @@ async function sendTile(request: GetTileRequest, req: Request, res: Response, de
     throw error;
   }
   if (clientGone.signal.aborted) return;
-  sendWmtsBody(req, res, image, RASTER_CONTENT_TYPES[format], deps.server.tileCacheControl);
+  sendWmtsBody(req, res, image, RASTER_CONTENT_TYPES[format], cacheControl);
 }
 
 /** The pass-through parameters of the request, encoded for appending to URLs ('' when none). */

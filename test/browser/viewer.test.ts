@@ -7,6 +7,8 @@ import { createAuthenticator } from '../../core/auth/authenticator.js';
 import { createToken } from '../../core/auth/token-store.js';
 import { createApp } from '../../server/app.js';
 import { writeError } from '../../server/http/write-error.js';
+import { StyleRasterRenderer } from '../../server/render/style-raster-renderer.js';
+import { loadStyleCatalog, STYLES_DIR } from '../../server/styles/style-catalog.js';
 import { loadTilesetCatalog } from '../../server/sources/tileset-catalog.js';
 import { listen, type RunningServer } from '../support/http-server.js';
 import { sampleFixture } from '../support/sample-fixture.js';
@@ -14,7 +16,7 @@ import { silentLogger } from '../support/test-database.js';
 import { launchBrowser, openPage, saveScreenshot } from './browser.js';
 import { classColoursOf, countColours } from './map-pixels.js';
 
-/** The viewer asks for `/styles` when the catalog lists no styles; a server without style files answers 404. */
+/** The viewer asks for `/styles` when the catalog lists no styles; a server without styles answers 404 (and the viewer builds one). */
 const OPTIONAL_ROUTES = [/^\/styles$/];
 
 interface ParcelRow {
@@ -30,8 +32,8 @@ async function waitForMapIdle(page: Page): Promise<void> {
   await page.waitForFunction(() => (globalThis as unknown as { planmap?: unknown }).planmap !== undefined);
   await page.evaluate(() => (globalThis as unknown as { planmap: { ready: Promise<void> } }).planmap.ready);
   await page.waitForFunction(() => {
-    const { map } = (globalThis as unknown as { planmap: { map: { loaded(): boolean; areTilesLoaded(): boolean; isMoving(): boolean; getStyle(): { layers: unknown[] } } } }).planmap;
-    return map.getStyle().layers.length > 1 && map.loaded() && map.areTilesLoaded() && !map.isMoving();
+    const { map } = (globalThis as unknown as { planmap: { map: { loaded(): boolean; areTilesLoaded(): boolean; isMoving(): boolean; getStyle(): { layers: unknown[] } | undefined } } }).planmap;
+    return (map.getStyle()?.layers.length ?? 0) > 1 && map.loaded() && map.areTilesLoaded() && !map.isMoving();
   }, undefined, { polling: 200, timeout: 45_000 });
 }
 
@@ -43,7 +45,10 @@ describe('the web viewer (GET /) in Chromium', function () {
   before(async () => {
     const { config, pool } = sampleFixture();
     const catalog = await loadTilesetCatalog(pool, config, silentLogger);
-    server = await listen(createApp({ config, pool, logger: silentLogger, catalog: () => catalog }));
+    // The project's own styles (styles/*.json), as the server serves them.
+    const styles = loadStyleCatalog(STYLES_DIR, catalog, silentLogger, config.tilesets);
+    const raster = new StyleRasterRenderer({ styles, catalog: () => catalog });
+    server = await listen(createApp({ config, pool, logger: silentLogger, catalog: () => catalog, styles, raster }));
     browser = await launchBrowser();
   });
 
@@ -92,9 +97,11 @@ describe('the web viewer (GET /) in Chromium', function () {
     after(() => gated?.close());
 
     it('says the token is invalid or expired, and still draws the public data instead of a blank map', async () => {
-      const { page, pageErrors } = await openPage(browser, [...OPTIONAL_ROUTES, /^\/catalog$/]);
+      // Refused: the catalog, and tiles asked for with the token before the refusal was known.
+      const { page, pageErrors } = await openPage(browser, [...OPTIONAL_ROUTES, /^\/catalog$/, /^\/tiles\//]);
       const parcel = await largeParcel();
       await page.goto(`${gated.baseUrl}/#12/${parcel.lat}/${parcel.lon}`);
+      await waitForMapIdle(page);
       await page.fill('#token-input', expiredToken);
       await page.click('#token-form button[type=submit]');
       const message = page.locator('#message[data-kind="auth"]');
@@ -174,7 +181,9 @@ describe('the web viewer (GET /) in Chromium', function () {
       const parcel = await largeParcel();
       await page.goto(`${server.baseUrl}/#12/${parcel.lat}/${parcel.lon}`);
       await waitForMapIdle(page);
-      expect(await page.locator('#style-select option').count()).to.be.greaterThan(0);
+      const styleIds = await page.locator('#style-select option').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value));
+      expect(styleIds).to.include.members(['landuse', 'planning', '__catalog__']);
+      expect(await page.locator('#style-select').inputValue()).to.equal('landuse');
       const toggles = page.locator('#layer-list input[type=checkbox]');
       const landuseToggle = page.locator('#layer-list label', { hasText: '三调地类图斑' }).locator('input');
       expect(await toggles.count()).to.be.greaterThan(1);
@@ -184,6 +193,30 @@ describe('the web viewer (GET /) in Chromium', function () {
         return map.queryRenderedFeatures().filter((feature) => feature.sourceLayer === 'landuse').length;
       });
       expect(visibleParcels).to.equal(0);
+    });
+
+    it('switches to another served style', async () => {
+      // The planning style also draws tilesets the sample has no data for (control lines,
+      // zones): their tiles answer 404 and the style draws nothing from them.
+      const { config, pool } = sampleFixture();
+      const published = new Set((await loadTilesetCatalog(pool, config, silentLogger)).list().map((layer) => layer.id));
+      const unpublished = config.tilesets.map((tileset) => tileset.id).filter((id) => !published.has(id));
+      const { page, pageErrors } = await openPage(browser, [...OPTIONAL_ROUTES, new RegExp(`^/tiles/(${unpublished.join('|')})/`)]);
+      const parcel = await largeParcel();
+      await page.goto(`${server.baseUrl}/#12/${parcel.lat}/${parcel.lon}`);
+      await waitForMapIdle(page);
+      await page.selectOption('#style-select', 'planning');
+      await page.waitForFunction(() => {
+        const { map } = (globalThis as unknown as { planmap: { map: { getStyle(): { layers: Array<{ id: string }> } | undefined } } }).planmap;
+        const layers = map.getStyle()?.layers;
+        return layers !== undefined && layers.length > 1 && layers.every((layer) => !layer.id.startsWith('landuse-fill'));
+      });
+      await waitForMapIdle(page);
+      const styleName = await page.evaluate(() => (globalThis as unknown as { planmap: { map: { getStyle(): { name?: string } } } }).planmap.map.getStyle().name);
+      const { styles } = (await (await fetch(`${server.baseUrl}/styles`)).json()) as { styles: { id: string; name: string }[] };
+      expect(styleName).to.equal(styles.find((style) => style.id === 'planning')!.name);
+      await saveScreenshot(page, 'viewer-planning-style');
+      expect(pageErrors).to.deep.equal([]);
     });
   });
 });

@@ -29,15 +29,15 @@ $$;
 -- of a: deliveries draw straight edges in a Gauss-Kruger plane, whereas straight edges between
 -- EPSG:4490 vertices (what an overlay in degrees would cut along) bow away from them, by
 -- L²·tan φ / 8R: 1.3 mm for a 300 m edge at 36.5°N, enough to cut slivers out of parcels that
--- only share an edge. The overlay snap-rounds to a 1 µm grid (GEOS OverlayNG gridSize): the
--- round trip through EPSG:4490 moves vertices by nanometres, which would otherwise leave
--- needles of 1e-8 m² between edges that coincide; deliveries are to the millimetre, so no real
--- overlap is lost. Polygonal part only; empty when they only touch.
-CREATE FUNCTION meta.overlay_in_zone(a geometry, b geometry, is_difference boolean) RETURNS geometry
+-- only share an edge. The overlay snap-rounds to a grid of grid_m metres (GEOS OverlayNG
+-- gridSize; analysis.overlayGridM, 1 mm: deliveries state millimetres, so what is thinner is
+-- rounding, not data; and the round trip through EPSG:4490 moves vertices by nanometres).
+-- Polygonal part only; empty when they only touch.
+CREATE FUNCTION meta.overlay_in_zone(a geometry, b geometry, is_difference boolean, grid_m double precision) RETURNS geometry
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT ST_Multi(ST_Transform(ST_CollectionExtract(
-           CASE WHEN is_difference THEN ST_Difference(ST_Transform(a, zone.srid), ST_Transform(b, zone.srid), 1e-6)
-                ELSE ST_Intersection(ST_Transform(a, zone.srid), ST_Transform(b, zone.srid), 1e-6) END, 3), 4490))
+           CASE WHEN is_difference THEN ST_Difference(ST_Transform(a, zone.srid), ST_Transform(b, zone.srid), grid_m)
+                ELSE ST_Intersection(ST_Transform(a, zone.srid), ST_Transform(b, zone.srid), grid_m) END, 3), 4490))
     FROM (SELECT meta.gauss_kruger_srid(a) AS srid) zone
 $$;
 

@@ -66,7 +66,7 @@ describe('area and overlay functions (migration 004)', () => {
     });
   });
 
-  describe('meta.overlay_in_zone(a, b, is_difference)', () => {
+  describe('meta.overlay_in_zone(a, b, is_difference, grid_m)', () => {
     // Two rectangles sharing part of an edge, 300 m long: in degrees the shared edge is not straight
     // (1.2 mm apart at its middle), in the zone it is.
     const parcel = `ST_Transform(ST_MakeEnvelope(${X0} + 100, ${Y0}, ${X0} + 300, ${Y0} + 100, ${ZONE_SRID}), 4490)`;
@@ -74,7 +74,7 @@ describe('area and overlay functions (migration 004)', () => {
 
     it('finds no overlap between polygons that only share an edge, where an overlay in degrees finds a sliver', async () => {
       const { rows } = await pool.query<{ zone: boolean; degrees: number }>(
-        `SELECT ST_IsEmpty(meta.overlay_in_zone(${parcel}, ${farmland}, false)) AS zone,
+        `SELECT ST_IsEmpty(meta.overlay_in_zone(${parcel}, ${farmland}, false, 0.001)) AS zone,
                 ST_Area(ST_Intersection(${parcel}, ${farmland})::geography) AS degrees`,
       );
       expect(rows[0]!.zone).to.equal(true);
@@ -84,7 +84,7 @@ describe('area and overlay functions (migration 004)', () => {
     it('leaves the whole polygon as the difference', async () => {
       const { rows } = await pool.query<{ area: number; type: string; srid: number }>(
         `SELECT meta.area_m2(d, 'gauss_kruger') AS area, GeometryType(d) AS type, ST_SRID(d) AS srid
-           FROM meta.overlay_in_zone(${parcel}, ${farmland}, true) d`,
+           FROM meta.overlay_in_zone(${parcel}, ${farmland}, true, 0.001) d`,
       );
       expect(rows[0]).to.deep.include({ type: 'MULTIPOLYGON', srid: 4490 });
       expect(rows[0]!.area).to.be.closeTo(20_000, 0.01);

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import type { AppConfig } from '../../../core/config/load-config.js';
 import type { Pool } from '../../../core/db/pool.js';
 import { importDataset } from '../../../pipeline/import/import-dataset.js';
-import { createImportScheduler, importInProcess } from '../../../pipeline/schedule/create-import-scheduler.js';
+import { ImportJobRunner } from '../../../pipeline/jobs/import-job-runner.js';
+import { createImportScheduler, importInProcess, importThroughJobs } from '../../../pipeline/schedule/create-import-scheduler.js';
 import type { ImportScheduler, RunScheduledImport } from '../../../pipeline/schedule/import-scheduler.js';
 import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
 import { parcelRow, prjOf, writeParcelShapefile } from '../import/delivery-fixture.js';
@@ -148,6 +149,24 @@ describe('scheduled imports (pipeline/schedule) against PostGIS', () => {
       expect(job).to.include({ status: 'failed', trigger: 'schedule', version: null });
       expect(job.error).to.equal(`${join(inbox, 'dltb', 'DLTB.dbf')}: is missing: a shapefile needs its attribute table (.dbf) beside the .shp`);
       expect(await live()).to.deep.equal(before);
+    });
+  });
+
+  describe('through the job runner (pipeline/jobs)', () => {
+    it('runs the import as a job, settles when it has ended, and sees it as imported on the next tick', async () => {
+      await deliver(parcelRow(14, { dlbm: '0101', dlmc: '水田' }));
+      const runner = new ImportJobRunner({ pool, config, logger: silentLogger });
+      runImport = importThroughJobs(runner);
+      try {
+        expect(await scheduler.tick('landuse')).to.equal('import-ran');
+        const job = (await jobs()).at(-1)!;
+        expect(job).to.include({ status: 'succeeded', trigger: 'schedule', started_by: 'cron' });
+        expect(job.fingerprint).to.match(/^sha256:/);
+        expect(await live()).to.include({ count: 14 });
+        expect(await scheduler.tick('landuse')).to.equal('unchanged');
+      } finally {
+        await runner.close();
+      }
     });
   });
 

@@ -66,6 +66,16 @@ describe('Node MVT encoder against ST_AsMVT (same PostGIS, same tiles)', () => {
     expect(postgisLayers.every((layer) => layer instanceof PostgisLayerSource)).to.equal(true);
   });
 
+  it('finds no feature in a tile away from the data, like ST_AsMVT (the route answers 204)', async () => {
+    for (const grid of [WebMercatorQuad, CGCS2000Quad]) {
+      const tile = tileAt(grid, 12, 121.5, 31.2); // Shanghai: no Liaocheng parcel there
+      for (const id of ['landuse', 'county']) {
+        expect(await postgisLayers.find((layer) => layer.id === id)!.getTile(tile, grid), `${id} ST_AsMVT ${grid.id}`).to.equal(null);
+        expect(await nodeLayers.find((layer) => layer.id === id)!.getTile(tile, grid), `${id} Node ${grid.id}`).to.equal(null);
+      }
+    }
+  });
+
   for (const { grid, z } of cases) {
     for (const [label, lon, lat] of PLACES) {
       it(`matches for landuse and county at ${grid.id} z${z} (${label})`, async () => {

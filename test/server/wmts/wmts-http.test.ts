@@ -124,6 +124,15 @@ describe('WMTS over HTTP', () => {
       }
     });
 
+    it('answers HEAD with the headers of the tile and no body', async () => {
+      const tile = await get(kvpTile());
+      const head = await fetch(server.baseUrl + kvpTile(), { method: 'HEAD' });
+      expect(head.status).to.equal(200);
+      expect(head.headers.get('content-type')).to.equal('image/png');
+      expect(head.headers.get('content-length')).to.equal(String(tile.body.length));
+      expect((await head.arrayBuffer()).byteLength).to.equal(0);
+    });
+
     it('answers 304 to a matching If-None-Match', async () => {
       const first = await get(kvpTile());
       const second = await get(kvpTile(), { 'If-None-Match': String(first.headers.etag) });
@@ -176,17 +185,9 @@ describe('WMTS over HTTP', () => {
     });
   });
 
-  describe('given pass-through parameters (an access token in the capabilities URL)', () => {
-    let tokenServer: WmtsTestServer;
-
-    before(async () => {
-      tokenServer = await startWmtsTestServer({ passThroughParameters: ['token'] });
-    });
-
-    after(() => tokenServer.close());
-
-    it('carries them into every advertised URL, which the server then answers', async () => {
-      const response = await rawGet(`${tokenServer.baseUrl}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities&TOKEN=s3cr%26t&other=1`);
+  describe('given an access token in the capabilities URL (the app passes `token` through)', () => {
+    it('carries it into every advertised URL, which the server then answers', async () => {
+      const response = await get('/wmts?SERVICE=WMTS&REQUEST=GetCapabilities&TOKEN=s3cr%26t&other=1');
       const document = parseXml(response.body.toString('utf8'));
       const layer = childElements(childElement(document.documentElement!, WMTS, 'Contents'), WMTS, 'Layer')[0]!;
       const template = childElements(layer, WMTS, 'ResourceURL')[0]!.getAttribute('template')!;
@@ -196,7 +197,7 @@ describe('WMTS over HTTP', () => {
       expect((await rawGet(url)).status).to.equal(200);
       const getTile = childElements(childElement(document.documentElement!, OWS, 'OperationsMetadata'), OWS, 'Operation')[1]!;
       const kvpHref = childElements(childElement(childElement(getTile, OWS, 'DCP'), OWS, 'HTTP'), OWS, 'Get')[0]!.getAttributeNS(XLINK, 'href');
-      expect(kvpHref).to.equal(`${tokenServer.baseUrl}/wmts?TOKEN=s3cr%26t&`);
+      expect(kvpHref).to.equal(`${server.baseUrl}/wmts?TOKEN=s3cr%26t&`);
     });
   });
 });

@@ -1,12 +1,9 @@
-import type { RequestListener } from 'node:http';
-import express, { type Router } from 'express';
 import type { AppConfig } from '../../../core/config/load-config.js';
 import type { Pool } from '../../../core/db/pool.js';
 import { createApp } from '../../../server/app.js';
 import { StyleRasterRenderer } from '../../../server/render/style-raster-renderer.js';
 import { loadTilesetCatalog } from '../../../server/sources/tileset-catalog.js';
 import { loadStyleCatalog, STYLES_DIR, type StyleCatalog } from '../../../server/styles/style-catalog.js';
-import { createWmtsRouter } from '../../../server/wmts/wmts-router.js';
 import { listen } from '../../support/http-server.js';
 import { sampleFixture } from '../../support/sample-fixture.js';
 import { silentLogger } from '../../support/test-database.js';
@@ -23,14 +20,11 @@ export interface WmtsTestServer {
 export interface WmtsTestServerOptions {
   /** Another pool on the sample database (e.g. through a proxy that can be cut). */
   readonly pool?: Pool;
-  readonly passThroughParameters?: readonly string[];
 }
 
 /**
  * The server's WMTS over the shared sample fixture: the real style files, style catalog and
- * raster renderer in the real app (server/app.ts), on an ephemeral port. With
- * `passThroughParameters`, which the app does not set yet (issue 8 will), the WMTS router is
- * mounted alone, as the app mounts it.
+ * raster renderer in the real app (server/app.ts), on an ephemeral port.
  */
 export async function startWmtsTestServer(options: WmtsTestServerOptions = {}): Promise<WmtsTestServer> {
   const { config } = sampleFixture();
@@ -38,20 +32,11 @@ export async function startWmtsTestServer(options: WmtsTestServerOptions = {}): 
   const catalog = await loadTilesetCatalog(pool, config, silentLogger);
   const styles = loadStyleCatalog(STYLES_DIR, catalog, silentLogger, config.tilesets);
   const raster = new StyleRasterRenderer({ styles, catalog: () => catalog });
-  const app = options.passThroughParameters
-    ? routerAlone(config, createWmtsRouter({ server: config.server, styles: () => styles, raster, logger: silentLogger, passThroughParameters: options.passThroughParameters }))
-    : createApp({ config, pool, logger: silentLogger, catalog: () => catalog, styles, raster });
+  const app = createApp({ config, pool, logger: silentLogger, catalog: () => catalog, styles, raster });
   const requests: string[] = [];
   const server = await listen((req, res) => {
     requests.push(req.url ?? '');
     app(req, res);
   });
   return { baseUrl: server.baseUrl, config, styles, requests, close: () => server.close() };
-}
-
-function routerAlone(config: AppConfig, router: Router): RequestListener {
-  const app = express();
-  app.set('trust proxy', config.server.trustProxy);
-  app.use('/wmts', router);
-  return app;
 }

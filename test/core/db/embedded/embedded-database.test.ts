@@ -6,13 +6,16 @@ import pg from 'pg';
 import { DataFolderInUseError, LOCK_FILE_NAME } from '../../../../core/db/embedded/data-folder-lock.js';
 import { DataFolderError, DATABASE_FOLDER_NAME, inspectDataFolder, VERSION_FILE_NAME } from '../../../../core/db/embedded/data-folder-version.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../../../core/db/embedded/embedded-database.js';
+import { configSchema } from '../../../../core/config/schema.js';
 import { createPool } from '../../../../core/db/pool.js';
 import { projectRoot } from '../../../../core/project-root.js';
 import { detectMvtEncoder } from '../../../../server/sources/node-mvt-capability.js';
-import { silentLogger, testConfig } from '../../../support/test-database.js';
+import { silentLogger } from '../../../support/test-database.js';
 import { copyOfEmbeddedTemplate, embeddedTemplateDir, embeddedWorkDir } from './embedded-template.js';
 
 const CHILD = join(projectRoot, 'test', 'core', 'db', 'embedded', 'embedded-child.ts');
+/** The pool settings the server would use (config/default.yaml's defaults). */
+const databaseSettings = configSchema.parse({}).database;
 
 /*
  * The embedded PGlite + PostGIS database: its data folder on a first start, on restart, after a
@@ -54,8 +57,7 @@ describe('embedded database (PGlite + PostGIS)', function () {
 
     it('serves the app\'s pg pool with PostGIS, and tiles are made by the Node encoder (no ST_AsMVT)', async () => {
       const database = await start(await copyOfTemplate('first'));
-      const config = testConfig(database.url);
-      const pool = createPool({ url: database.url, database: config.database, applicationName: 'planmap-test', logger: silentLogger });
+      const pool = createPool({ url: database.url, database: databaseSettings, applicationName: 'planmap-test', logger: silentLogger });
       try {
         const { rows } = await pool.query<{ area: number }>('SELECT ST_Area(ST_MakeEnvelope(116, 36, 116.01, 36.01, 4490)::geography) AS area');
         expect(rows[0]!.area).to.be.closeTo(1_000_385, 1_000);

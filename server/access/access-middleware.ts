@@ -1,0 +1,52 @@
+import type { RequestHandler } from 'express';
+import type { AccessLevel } from '../../core/config/access-schema.js';
+import { strictest } from './access-policy.js';
+import type { AccessControl } from './access-control.js';
+import { setPageSecurityHeaders } from './security-headers.js';
+
+/**
+ * In front of every Express route: security headers, CORS preflight (answered here, 204),
+ * rate limits (the admin API has its own, lower ones) and the CORS headers of the answer.
+ * Responses whose content depends on the caller's token (catalog, styles list, capabilities)
+ * are shared with the configured origins only, and carry `Vary: Authorization`.
+ *
+ * `styleTilesets` gives the tilesets of a style id (null when there is no such style), so a
+ * style's level is known from its URL.
+ */
+export function createAccessMiddleware(access: AccessControl, styleTilesets: (styleId: string) => readonly string[] | null): RequestHandler {
+  const levelOfPath = (path: string): AccessLevel | null => {
+    if (path === '/admin' || path.startsWith('/admin/')) return null;
+    const tiles = /^\/tiles\/([^/]+?)(?:\.json)?(?:\/|$)/.exec(path);
+    if (tiles) return access.policy.tileset(safeDecode(tiles[1]!)).level;
+    const style = /^\/styles\/([^/]+)\//.exec(path);
+    if (style) {
+      const id = safeDecode(style[1]!);
+      const tilesets = styleTilesets(id);
+      return tilesets ? access.policy.style(id, tilesets).level : 'public';
+    }
+    return 'public';
+  };
+  return (req, res, next) => {
+    setPageSecurityHeaders(res);
+    const level = levelOfPath(req.path);
+    if (access.cors.answerPreflight(req, res, level)) return;
+    try {
+      access.limit(req, res, level === null ? 'admin' : 'tiles');
+    } catch (error) {
+      next(error);
+      return;
+    }
+    const credentialed = req.headers.authorization !== undefined || /[?&]token=/.test(req.originalUrl);
+    if (credentialed) res.setHeader('Vary', 'Authorization');
+    access.cors.apply(req, res, level === null ? null : credentialed ? strictest([level, 'internal']) : level);
+    next();
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
