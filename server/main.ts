@@ -29,6 +29,8 @@ import { StyleRasterRenderer } from './render/style-raster-renderer.js';
 import { loadStyleCatalog, STYLES_DIR } from './styles/style-catalog.js';
 import { startLiveCatalog } from './live/start-live-catalog.js';
 import { startAnalysis } from './analysis/start-analysis.js';
+import { createChangesRouter } from './analysis/changes-router.js';
+import { createStatisticsRouter } from './analysis/statistics-router.js';
 import { createImportScheduler, importThroughJobs } from '../pipeline/schedule/create-import-scheduler.js';
 
 /**
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   shutdown.add('import jobs', (deadline) => jobs.close(deadline));
   const eventStreams = new EventStreams();
   const authenticator = createAuthenticator({ pool, logger, bootstrapToken: process.env.ADMIN_TOKEN });
-  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter, createAuditRouter({ pool })] });
+  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter, createAuditRouter({ pool }), createStatisticsRouter({ pool, config }), createChangesRouter({ pool, config, logger })] });
   // A style that fails validation stops start-up here, naming its file (ConfigError).
   const styles = loadStyleCatalog(STYLES_DIR, catalog(), logger, config.tilesets);
   const raster = new StyleRasterRenderer({ styles, catalog });

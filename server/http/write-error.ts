@@ -8,18 +8,20 @@ import type { Logger } from '../../core/logger.js';
  * the tile fast path alike.
  */
 export function writeError(res: ServerResponse, error: unknown, path: string, logger: Logger): void {
+  // The request id (server/http/request-id.ts) ties this line to the request's own log line.
+  const reqId = res.getHeader('x-request-id');
   let status = 500;
   let body: { error: string; message: string } = { error: 'internal', message: 'internal server error' };
   if (error instanceof AppError) {
     status = error.status;
     body = { error: error.code, message: error.message };
-    if (status >= 500) logger.warn({ err: error.cause ?? error, path }, error.message);
+    if (status >= 500) logger.warn({ err: error.cause ?? error, path, reqId }, error.message);
   } else if (isClientErrorWithStatus(error)) {
     // Express's own parsers report client mistakes with a status (e.g. a malformed URL).
     status = error.status;
     body = { error: 'bad_request', message: 'malformed request' };
   } else {
-    logger.error({ err: error, path }, 'request failed');
+    logger.error({ err: error, path, reqId }, 'request failed');
   }
   const json = JSON.stringify(body);
   res.writeHead(status, {

@@ -39,7 +39,7 @@ const PAGE_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-const OWN_PAGES = new Set(['index.html', 'admin.html']);
+const OWN_PAGES = new Set(['index.html', 'admin.html', 'statistics.html']);
 
 /**
  * `GET /` (the map viewer), `GET /admin.html` and the files of `web/`, and MapLibre GL JS

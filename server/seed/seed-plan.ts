@@ -126,7 +126,7 @@ async function tilesTouchingCounty(pool: Pool, config: AppConfig, code: string, 
      )
      SELECT x, y
        FROM outline, generate_series($2::int, $3::int) AS y, generate_series($4::int, $5::int) AS x
-      WHERE ST_Intersects(outline.geom, ST_MakeEnvelope($6 + x * $8, $7 - (y + 1) * $8, $6 + (x + 1) * $8, $7 - y * $8, $9::int))
+      WHERE ST_Intersects(outline.geom, ST_MakeEnvelope($6::float8 + x * $8::float8, $7::float8 - (y + 1) * $8::float8, $6::float8 + (x + 1) * $8::float8, $7::float8 - y * $8::float8, $9::int))
       ORDER BY y, x`,
     [code, range.minY, range.maxY, range.minX, range.maxX, grid.origin[0], grid.origin[1], span, grid.srid],
   );

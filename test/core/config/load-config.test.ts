@@ -62,10 +62,18 @@ describe('configuration (core/config/load-config)', () => {
     it('loads and validates it when CONFIG_FILE is not set', () => {
       const config = loadConfig({});
       expect(config.configFile).to.equal(join(projectRoot, 'config', 'default.yaml'));
-      expect(config.datasets.map((dataset) => dataset.id)).to.deep.equal(['landuse', 'stbhhx_371502', 'county']);
+      expect(config.datasets.map((dataset) => dataset.id)).to.deep.equal([
+        'landuse', 'stbhhx_371502', 'county', 'stbhhx', 'yjjbnt', 'czkfbj', 'ghfq', 'conflicts', 'landuse_changes',
+      ]);
       expect(config.tilesets.map((tileset) => [tileset.id, tileset.source, tileset.minzoom, tileset.maxzoom])).to.deep.equal([
         ['landuse', 'landuse', 10, 16],
         ['county', 'county', 0, 16],
+        ['stbhhx', 'stbhhx', 6, 16],
+        ['yjjbnt', 'yjjbnt', 8, 16],
+        ['czkfbj', 'czkfbj', 6, 16],
+        ['ghfq', 'ghfq', 6, 16],
+        ['conflicts', 'conflicts', 8, 16],
+        ['landuse_changes', 'landuse_changes', 10, 16],
       ]);
       expect(config.server.port).to.equal(8080);
       expect(config.databaseUrl).to.equal(DEFAULT_DATABASE_URL);
@@ -92,8 +100,9 @@ describe('configuration (core/config/load-config)', () => {
         trustProxy: true,
         tileCacheControl: 'public, max-age=300',
         maxPathLength: 1024,
+        shutdownTimeoutMs: 10000,
       });
-      expect(config.database).to.deep.equal({ poolSize: 10, statementTimeoutMs: 15000, connectTimeoutMs: 5000, planCacheMode: 'force_generic_plan' });
+      expect(config.database).to.deep.equal({ poolSize: 10, statementTimeoutMs: 15000, connectTimeoutMs: 5000, planCacheMode: 'force_generic_plan', replicaUrl: null });
       expect(config.datasets).to.deep.equal([]);
       expect(config.tilesets).to.deep.equal([]);
     });
@@ -235,7 +244,7 @@ describe('configuration (core/config/load-config)', () => {
       expect(() => { (config.tilesets[0]!.properties as string[]).push('XZQMC'); }).to.throw(TypeError);
       expect(() => { (config.datasets as unknown[]).pop(); }).to.throw(TypeError);
       expect(config.server.port).to.equal(9090);
-      expect(config.datasets).to.have.length(3);
+      expect(config.datasets).to.have.length(9);
     });
 
     it('is a fresh object each time: an override in one call does not leak into the next', () => {

@@ -11,6 +11,7 @@ import { createAuditRouter } from '../../../server/access/audit-route.js';
 import { createAdminRouter } from '../../../server/admin/admin-router.js';
 import { createApp } from '../../../server/app.js';
 import { createTileCache } from '../../../server/cache/create-tile-cache.js';
+import type { CacheObserver } from '../../../server/cache/tile-cache.js';
 import { StyleRasterRenderer } from '../../../server/render/style-raster-renderer.js';
 import { loadTilesetCatalog, type TilesetCatalog } from '../../../server/sources/tileset-catalog.js';
 import { loadStyleCatalog, STYLES_DIR } from '../../../server/styles/style-catalog.js';
@@ -68,12 +69,16 @@ export interface AccessServerOptions {
   readonly tilePool?: Pool;
   /** A tile cache in memory (shared tier none), so cached tiles can be checked. */
   readonly memoryCache?: boolean;
+  /** With memoryCache: a Redis shared tier at this URL behind the memory tier. */
+  readonly redisUrl?: string;
 }
 
 export interface AccessServer extends RunningServer {
   readonly config: AppConfig;
   readonly access: AccessControl;
   readonly catalog: TilesetCatalog;
+  /** Cache lookups that hit, and tiles computed (with `memoryCache`). */
+  readonly cacheCounts: { readonly hits: number; readonly computed: number };
 }
 
 /**
@@ -100,13 +105,19 @@ export async function startAccessServer(ownPool: Pool, ownDatabaseUrl: string, o
   const extraRouters: Router[] = [createAuditRouter({ pool: ownPool })];
   const admin = createAdminRouter({ config, pool: ownPool, logger, authenticator, runner, extraRouters });
   const access = new AccessControl({ config, pool: ownPool, logger, authenticator });
-  const tileCache = options.memoryCache ? createTileCache({ ...config.cache, shared: 'none' }, { logger }) : undefined;
+  const cacheCounts = { hits: 0, computed: 0 };
+  const observer: CacheObserver = { lookup: (tier, outcome) => void (outcome === 'hit' && cacheCounts.hits++), corrupt: () => undefined, computed: () => void cacheCounts.computed++ };
+  const cacheConfig = options.redisUrl
+    ? { ...config.cache, shared: 'redis' as const, redis: { ...config.cache.redis, url: options.redisUrl, keyPrefix: `planmap-test-${process.pid}:` }, tierRetrySeconds: 1 }
+    : { ...config.cache, shared: 'none' as const };
+  const tileCache = options.memoryCache ? createTileCache(cacheConfig, { logger, observer, env: {} }) : undefined;
   const server = await listen(createApp({ config, pool: ownPool, logger, catalog: () => catalog, admin, styles, raster, access, ...(tileCache && { tileCache }) }));
   return {
     baseUrl: server.baseUrl,
     config,
     access,
     catalog,
+    cacheCounts,
     close: async () => {
       await server.close();
       await access.close();

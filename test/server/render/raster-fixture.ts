@@ -110,10 +110,13 @@ export interface RasterFixture {
   close(): Promise<void>;
 }
 
-/** Makes the database, publishes the fixture and loads the project's styles over it. */
-export async function createRasterFixture(label: string): Promise<RasterFixture> {
+/**
+ * Makes the database, publishes the fixture and loads the project's styles over it. `adjust`
+ * may change the parsed config/default.yaml first (see testConfig).
+ */
+export async function createRasterFixture(label: string, adjust?: (raw: Record<string, unknown>) => void): Promise<RasterFixture> {
   const database = await createTestDatabase(label);
-  const config = testConfig(database.url);
+  const config = testConfig(database.url, adjust);
   const pool = await openMigratedPool(config);
   const client = await pool.connect();
   try {

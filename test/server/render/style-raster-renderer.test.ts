@@ -25,6 +25,35 @@ function tileAt(grid: TileMatrixSet, z: number, lon: number, lat: number): TileC
   return tileAtPoint(grid, z, x, y);
 }
 
+/** Share of edge pixel pairs that may differ by more than the tolerance without being a seam. */
+const SEAM_SHARE = 0.05;
+
+/**
+ * Pixels on either side of a tile edge are neighbours: they differ only where an outline or
+ * parcel edge crosses, as neighbouring columns inside one tile do. A seam (an outline along the
+ * edge, a cut line, a gap) makes most of them differ. Returns the share of differing pairs
+ * (more than 24 levels in a channel) along the east and south edges of the z16 tile in the middle
+ * of the fixture, where parcels and outlines cross the edges, and between two inner columns.
+ */
+async function edgeMismatch(renderer: StyleRasterRenderer, grid: TileMatrixSet) {
+  const centre = tileAt(grid, 16, GRID_WEST + 2 * CELL_WIDTH, GRID_SOUTH + 1.5 * CELL_HEIGHT);
+  const render = async (tile: TileCoord) => decodePixels(await renderer.render('landuse', tile, grid, PNG));
+  const here = await render(centre);
+  const east = await render({ ...centre, x: centre.x + 1 });
+  const south = await render({ ...centre, y: centre.y + 1 });
+  const share = (a: (i: number) => number[], b: (i: number) => number[]) => {
+    let mismatched = 0;
+    for (let i = 0; i < 256; i++) if (channelDistance(a(i), b(i)) > 24) mismatched += 1;
+    return mismatched / 256;
+  };
+  return {
+    here,
+    inside: share((i) => pixelAt(here, 127, i), (i) => pixelAt(here, 128, i)),
+    acrossEast: share((i) => pixelAt(here, 255, i), (i) => pixelAt(east, 0, i)),
+    acrossSouth: share((i) => pixelAt(here, i, 255), (i) => pixelAt(south, i, 0)),
+  };
+}
+
 describe('StyleRasterRenderer', () => {
   let fixture: RasterFixture;
   const classes = loadSandiaoClasses();
@@ -63,29 +92,31 @@ describe('StyleRasterRenderer', () => {
       });
 
       it('agrees with its neighbours along shared edges (no seam)', async () => {
-        // The z16 tiles around the middle of the fixture: parcels and outlines cross their edges.
-        const centre = tileAt(grid, 16, GRID_WEST + 2 * CELL_WIDTH, GRID_SOUTH + 1.5 * CELL_HEIGHT);
-        const here = await render('landuse', grid, centre);
-        const east = await render('landuse', grid, { ...centre, x: centre.x + 1 });
-        const south = await render('landuse', grid, { ...centre, y: centre.y + 1 });
-        const mismatchShare = (a: (i: number) => number[], b: (i: number) => number[]) => {
-          let mismatched = 0;
-          for (let i = 0; i < 256; i++) if (channelDistance(a(i), b(i)) > 24) mismatched += 1;
-          return mismatched / 256;
-        };
-        // Pixels on either side of an edge are neighbours: they differ only where an outline
-        // or parcel edge crosses, as neighbouring columns inside one tile do. A seam (an
-        // outline along the edge, a cut line, a gap) would make most of them differ.
-        const inside = mismatchShare((i) => pixelAt(here, 127, i), (i) => pixelAt(here, 128, i));
-        const acrossEast = mismatchShare((i) => pixelAt(here, 255, i), (i) => pixelAt(east, 0, i));
-        const acrossSouth = mismatchShare((i) => pixelAt(here, i, 255), (i) => pixelAt(south, i, 0));
-        expect(acrossEast, `east edge (inside the tile: ${inside})`).to.be.at.most(Math.max(0.05, 2 * inside));
-        expect(acrossSouth, `south edge (inside the tile: ${inside})`).to.be.at.most(Math.max(0.05, 2 * inside));
+        const { inside, acrossEast, acrossSouth, here } = await edgeMismatch(fixture.renderer, grid);
+        expect(acrossEast, `east edge (inside the tile: ${inside})`).to.be.at.most(Math.max(SEAM_SHARE, 2 * inside));
+        expect(acrossSouth, `south edge (inside the tile: ${inside})`).to.be.at.most(Math.max(SEAM_SHARE, 2 * inside));
         // And the images do hold parcels there, so the comparison means something.
         expect(pixelAt(here, 255, 128)[3]).to.equal(255);
       });
     });
   }
+
+  describe('given vector tiles without a buffer (the check above, shown to see a seam)', () => {
+    let unbuffered: RasterFixture;
+    before(async () => {
+      unbuffered = await createRasterFixture('raster_unbuffered', (raw) => {
+        for (const tileset of raw.tilesets as Record<string, unknown>[]) tileset.buffer = 0;
+      });
+    });
+    after(async () => {
+      await unbuffered?.close();
+    });
+
+    it('finds the seam: the county outline, cut at the tile edge, is drawn along it', async () => {
+      const { acrossEast, acrossSouth } = await edgeMismatch(unbuffered.renderer, WebMercatorQuad);
+      expect(Math.max(acrossEast, acrossSouth)).to.be.above(SEAM_SHARE * 4);
+    });
+  });
 
   describe('given the planning style', () => {
     it('draws the red line, farmland and development boundary distinguishably where they overlap', async () => {
