@@ -26,7 +26,11 @@ import { endPool, trackCheckedOutClients } from './lifecycle/end-pool.js';
 import { exitOnSignals, ShutdownList } from './lifecycle/shutdown-list.js';
 import { loadTilesetCatalog } from './sources/tileset-catalog.js';
 import { StyleRasterRenderer } from './render/style-raster-renderer.js';
+import { CachedRasterTiles } from './render/cached-raster-tiles.js';
+import { decodeTileBody } from './cache/cached-tile.js';
+import { readVectorTile } from './cache/read-vector-tile.js';
 import { loadStyleCatalog, STYLES_DIR } from './styles/style-catalog.js';
+import { createSeeding } from './seed/create-seeding.js';
 import { startLiveCatalog } from './live/start-live-catalog.js';
 import { startAnalysis } from './analysis/start-analysis.js';
 import { createChangesRouter } from './analysis/changes-router.js';
@@ -93,10 +97,21 @@ async function main(): Promise<void> {
   shutdown.add('import jobs', (deadline) => jobs.close(deadline));
   const eventStreams = new EventStreams();
   const authenticator = createAuthenticator({ pool, logger, bootstrapToken: process.env.ADMIN_TOKEN });
-  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter, createAuditRouter({ pool }), createStatisticsRouter({ pool, config }), createChangesRouter({ pool, config, logger })] });
   // A style that fails validation stops start-up here, naming its file (ConfigError).
-  const styles = loadStyleCatalog(STYLES_DIR, catalog(), logger, config.tilesets);
-  const raster = new StyleRasterRenderer({ styles, catalog });
+  const styles = loadStyleCatalog(STYLES_DIR, catalog, logger, config.tilesets);
+  // Raster tiles read their vector tiles through the tile cache and are cached themselves.
+  const tileKeys = new VectorTileKeys(config);
+  const cacheReads = { tileCache, tileKeys, gzipLevel: config.cache.gzipLevel };
+  const renderer = new StyleRasterRenderer({
+    styles, catalog,
+    vectorTile: async (current, tilesetId, grid, tile, signal) => decodeTileBody(await readVectorTile(cacheReads, current, tilesetId, grid, tile, signal)),
+  });
+  const raster = new CachedRasterTiles({ renderer, tileCache, tileKeys, styles, catalog });
+  // Seeding (POST /admin/seed) and MBTiles packages (/admin/exports); low zooms after a publish when configured.
+  const seeding = createSeeding({ config, pool, logger, catalog, tileCache, styles, raster: renderer, streams: eventStreams, runAction: (req, res, action) => auditedAction(pool, logger, req, res, action) });
+  seeding.start();
+  shutdown.add('seed runs', () => seeding.close());
+  const admin = createAdminRouter({ config, pool, logger, authenticator, runner: jobs, eventStreams, extraRouters: [purgeRouter, createAuditRouter({ pool }), createStatisticsRouter({ pool, config }), createChangesRouter({ pool, config, logger }), ...seeding.routers] });
   // Access levels, rate limits, CORS; counted reads of protected data are written at shutdown after the HTTP drain.
   const access = new AccessControl({ config, pool, logger, authenticator });
   shutdown.add('read audit', () => access.close());

@@ -13,10 +13,19 @@ import { styleZoom } from './style-zoom.js';
 import { decodeTile, type TileFeatures } from './tile-features.js';
 import { RASTER_TILE_SIZE_PIXELS, sourceTileFor } from './source-tile.js';
 
+/** The vector tile (MVT bytes, null when empty) of one tileset, as the /tiles route serves it. */
+export type VectorTileReader = (catalog: TilesetCatalog, tilesetId: string, grid: TileMatrixSet, tile: TileCoord, signal?: AbortSignal) => Promise<Buffer | null>;
+
 export interface StyleRasterRendererDeps {
   readonly styles: StyleCatalog;
   /** Read on every render, so a catalog rebuilt after a publish takes effect at once. */
   readonly catalog: () => TilesetCatalog;
+  /**
+   * How vector tiles are read: through the tile cache in the server (main.ts), so a raster tile
+   * reuses the vector tiles /tiles has made and the other way round; straight from the
+   * catalog's sources when not given.
+   */
+  readonly vectorTile?: VectorTileReader;
 }
 
 /**
@@ -31,6 +40,7 @@ export interface StyleRasterRendererDeps {
 export class StyleRasterRenderer implements RasterTileService {
   private readonly styles: StyleCatalog;
   private readonly catalog: () => TilesetCatalog;
+  private readonly vectorTile: VectorTileReader;
   private readonly compiled: ReadonlyMap<string, readonly CompiledLayer[]>;
   /**
    * Canvases free for the next render, by size: making one costs more than drawing a z16 tile,
@@ -39,9 +49,10 @@ export class StyleRasterRenderer implements RasterTileService {
    */
   private readonly freeCanvases = new Map<number, Canvas>();
 
-  constructor({ styles, catalog }: StyleRasterRendererDeps) {
+  constructor({ styles, catalog, vectorTile = readFromSource }: StyleRasterRendererDeps) {
     this.styles = styles;
     this.catalog = catalog;
+    this.vectorTile = vectorTile;
     this.compiled = new Map(styles.list().map((style) => [style.id, compileStyle(style.style)]));
   }
 
@@ -105,15 +116,19 @@ export class StyleRasterRenderer implements RasterTileService {
       style.sourceTilesets.filter((id) => served.has(id)).map(async (tilesetId) => {
         const { source } = catalog.resolve(tilesetId);
         const sourceTile = sourceTileFor(tile, source.minzoom, source.maxzoom);
-        const data = sourceTile ? await source.getTile(sourceTile.tile, grid, signal) : null;
+        const data = sourceTile ? await this.vectorTile(catalog, tilesetId, grid, sourceTile.tile, signal) : null;
         return { tilesetId, data, placementFor: (size: number) => sourceTile!.placementFor(size) };
       }),
     );
   }
 }
 
+function readFromSource(catalog: TilesetCatalog, tilesetId: string, grid: TileMatrixSet, tile: TileCoord, signal?: AbortSignal): Promise<Buffer | null> {
+  return catalog.resolve(tilesetId).source.getTile(tile, grid, signal);
+}
+
 /** A tile outside the grid or the style's zoom range: 404, before any I/O. */
-function checkTile(style: StyleInfo, tile: TileCoord, grid: TileMatrixSet): void {
+export function checkTile(style: StyleInfo, tile: TileCoord, grid: TileMatrixSet): void {
   if (!isTileInSet(grid, tile)) throw new NotFoundError(`tile ${tile.z}/${tile.x}/${tile.y} is outside the ${grid.id} grid`);
   if (tile.z < style.minzoom || tile.z > style.maxzoom) {
     throw new NotFoundError(`zoom ${tile.z} is outside style "${style.id}" (zoom ${style.minzoom} to ${style.maxzoom})`);

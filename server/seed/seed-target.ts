@@ -4,8 +4,10 @@ import type { AppConfig } from '../../core/config/load-config.js';
 import { BadRequestError } from '../../core/errors.js';
 import type { Bounds, TileCoord, TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
 import { encodeTile, type CachedTile } from '../cache/cached-tile.js';
-import { buildTileKey, type TileKey } from '../cache/tile-key.js';
+import type { TileCache } from '../cache/tile-cache.js';
+import type { TileKey } from '../cache/tile-key.js';
 import type { VectorTileKeys } from '../cache/vector-tile-keys.js';
+import { CachedRasterTiles } from '../render/cached-raster-tiles.js';
 import type { RasterFormat, RasterTileService } from '../render/raster-tile-service.js';
 import type { TileLayerInfo } from '../sources/tile-source.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
@@ -45,7 +47,9 @@ export interface SeedTargetDeps {
   readonly catalog: () => TilesetCatalog;
   readonly tileKeys: VectorTileKeys;
   readonly styles?: StyleCatalog | undefined;
+  /** The renderer itself, not the cached service: a seed run stores the image under the route's key. */
   readonly raster?: RasterTileService | undefined;
+  readonly tileCache: TileCache;
 }
 
 /** Resolves the request's tileset or style; NotFoundError (404) for one that is unknown or unpublished. */
@@ -76,16 +80,12 @@ function vectorTarget(tilesetId: string, { config, catalog, tileKeys }: SeedTarg
   };
 }
 
-function rasterTarget(request: SeedRequest, { config, catalog, tileKeys, styles, raster }: SeedTargetDeps): SeedTarget {
+function rasterTarget(request: SeedRequest, { config, catalog, tileKeys, styles, raster, tileCache }: SeedTargetDeps): SeedTarget {
   if (!styles || !raster) throw new BadRequestError('style: this server renders no raster tiles');
   const style = styles.get(request.target.id);
-  const live = catalog();
-  const served = new Map(live.list().map((layer) => [layer.id, layer]));
-  // A source without published data draws nothing; its token says so, and a publish changes it.
-  const versions = [`s-${style.revision}`, ...style.sourceTilesets.map((id) => {
-    const layer = served.get(id);
-    return layer ? `${id}~${tileKeys.versionToken(layer)}` : `${id}~none`;
-  })];
+  const served = new Map(catalog().list().map((layer) => [layer.id, layer]));
+  // The keys of the raster route (/styles, WMTS), so that seeded images are its cache hits.
+  const routeKeys = new CachedRasterTiles({ renderer: raster, tileCache, tileKeys, styles, catalog });
   const { format, scale } = request;
   return {
     kind: 'style',
@@ -98,7 +98,7 @@ function rasterTarget(request: SeedRequest, { config, catalog, tileKeys, styles,
     layers: [],
     dataVersion: Math.max(0, ...style.sourceTilesets.map((id) => served.get(id)?.info.dataVersion ?? 0)),
     datasets: datasetsOf(config, style.sourceTilesets),
-    keyFor: (tile, grid) => buildTileKey({ tileset: style.id, versions, grid: grid.id, z: tile.z, x: tile.x, y: tile.y, format, scale }),
+    keyFor: (tile, grid) => routeKeys.keyFor(style, tile, grid, { format, scale }),
     compute: async (tile, grid, signal) => encodeTile(await raster.render(style.id, tile, grid, { format, scale }, signal), { gzipLevel: null }),
   };
 }

@@ -31,26 +31,46 @@ export interface StyleInfo {
   readonly file: string;
 }
 
-/** The styles read and checked at start-up. Requests only look things up here. */
-export class StyleCatalog {
-  private readonly styles: ReadonlyMap<string, StyleInfo>;
+/** What a style file gives once, at start-up: everything of StyleInfo but what the data decides. */
+type ParsedStyle = Omit<StyleInfo, 'minzoom' | 'maxzoom' | 'bounds'>;
 
-  constructor(styles: readonly StyleInfo[]) {
-    this.styles = new Map(styles.map((style) => [style.id, style]));
-  }
+/**
+ * The styles read and checked at start-up. Requests only look things up here. A style's zoom
+ * range and bounds come from the data of its tilesets, so they follow the live tileset catalog:
+ * after a publish (server/live rebuilds the catalog) the next lookup sees the new extent, and
+ * WMTS capabilities and tile limits never refuse tiles of freshly published data.
+ */
+export class StyleCatalog {
+  private derived: { readonly tilesets: TilesetCatalog; readonly styles: ReadonlyMap<string, StyleInfo> } | null = null;
+
+  constructor(
+    private readonly parsed: readonly ParsedStyle[],
+    private readonly tilesets: () => TilesetCatalog,
+    private readonly configured: readonly TilesetConfig[],
+  ) {}
 
   /** Every style, in file-name order. */
   list(): StyleInfo[] {
-    return [...this.styles.values()];
+    return [...this.current().values()];
   }
 
   /** The style with this id; throws NotFoundError naming the styles there are. */
   get(id: string): StyleInfo {
-    const style = this.styles.get(id);
+    const styles = this.current();
+    const style = styles.get(id);
     if (!style) {
-      throw new NotFoundError(`unknown style "${id.length > 40 ? `${id.slice(0, 40)}…` : id}" (available: ${[...this.styles.keys()].join(', ') || 'none'})`);
+      throw new NotFoundError(`unknown style "${id.length > 40 ? `${id.slice(0, 40)}…` : id}" (available: ${[...styles.keys()].join(', ') || 'none'})`);
     }
     return style;
+  }
+
+  /** Derived once per tileset catalog: a lookup costs a map read between publishes. */
+  private current(): ReadonlyMap<string, StyleInfo> {
+    const tilesets = this.tilesets();
+    if (this.derived?.tilesets !== tilesets) {
+      this.derived = { tilesets, styles: new Map(this.parsed.map((style) => [style.id, styleInfo(style, tilesets, this.configured)])) };
+    }
+    return this.derived.styles;
   }
 }
 
@@ -72,22 +92,23 @@ export const STYLE_ID_PATTERN = /^[a-z][a-z0-9_-]*$/;
  */
 export function loadStyleCatalog(
   dir: string,
-  tilesets: TilesetCatalog,
+  tilesets: TilesetCatalog | (() => TilesetCatalog),
   logger: Logger,
   configuredTilesets: readonly TilesetConfig[] = [],
 ): StyleCatalog {
+  const currentTilesets = typeof tilesets === 'function' ? tilesets : () => tilesets;
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
   } catch (error) {
     throw new ConfigError(`cannot read the styles folder ${dir}: ${(error as Error).message}`, { cause: error });
   }
-  const styles = names.map((name) => loadStyle(join(dir, name), tilesets, configuredTilesets, logger));
+  const styles = names.map((name) => loadStyle(join(dir, name), currentTilesets(), configuredTilesets, logger));
   logger.info({ styles: styles.map((style) => style.id) }, 'styles loaded');
-  return new StyleCatalog(styles);
+  return new StyleCatalog(styles, currentTilesets, configuredTilesets);
 }
 
-function loadStyle(file: string, tilesets: TilesetCatalog, configured: readonly TilesetConfig[], logger: Logger): StyleInfo {
+function loadStyle(file: string, tilesets: TilesetCatalog, configured: readonly TilesetConfig[], logger: Logger): ParsedStyle {
   const id = basename(file, '.json');
   const fail = (problem: string): never => {
     throw new ConfigError(`style ${file}: ${problem}`);
@@ -108,8 +129,6 @@ function loadStyle(file: string, tilesets: TilesetCatalog, configured: readonly 
   const served = new Map(tilesets.list().map((layer) => [layer.id, layer.info]));
   const configuredById = new Map(configured.map((tileset) => [tileset.id, tileset]));
   const sourceTilesets: string[] = [];
-  const ranges: { minzoom: number; maxzoom: number }[] = [];
-  const allBounds: Bounds[] = [];
   for (const [sourceId, source] of Object.entries(style.sources)) {
     const tilesetId = tilesetOfSource(source);
     if (tilesetId === null) continue;
@@ -126,8 +145,6 @@ function loadStyle(file: string, tilesets: TilesetCatalog, configured: readonly 
       }
     }
     if (!sourceTilesets.includes(tilesetId)) sourceTilesets.push(tilesetId);
-    ranges.push(info ?? { minzoom: config!.minzoom, maxzoom: config!.maxzoom });
-    if (info?.bounds) allBounds.push(info.bounds);
   }
   if (sourceTilesets.length === 0) fail('no vector source uses a tileset of this server ("url": "planmap://{tileset}")');
   return {
@@ -135,11 +152,30 @@ function loadStyle(file: string, tilesets: TilesetCatalog, configured: readonly 
     name: typeof style.name === 'string' && style.name !== '' ? style.name : id,
     style,
     sourceTilesets,
-    minzoom: Math.min(...ranges.map((range) => range.minzoom)),
-    maxzoom: Math.max(...ranges.map((range) => range.maxzoom)),
-    bounds: unionBounds(allBounds),
     revision: hash('sha256', text, 'base64url').slice(0, 16),
     file,
+  };
+}
+
+/** A style's data-derived parts (zoom range, bounds) from the tilesets as they are now. */
+function styleInfo(parsed: ParsedStyle, tilesets: TilesetCatalog, configured: readonly TilesetConfig[]): StyleInfo {
+  const served = new Map(tilesets.list().map((layer) => [layer.id, layer.info]));
+  const ranges: { minzoom: number; maxzoom: number }[] = [];
+  const allBounds: Bounds[] = [];
+  for (const tilesetId of parsed.sourceTilesets) {
+    const info = served.get(tilesetId);
+    const config = configured.find((tileset) => tileset.id === tilesetId);
+    // loadStyle made sure each is served or configured; a tileset can only leave the catalog with
+    // the configuration that declared it, which needs a restart.
+    const range = info ?? config;
+    if (range) ranges.push({ minzoom: range.minzoom, maxzoom: range.maxzoom });
+    if (info?.bounds) allBounds.push(info.bounds);
+  }
+  return {
+    ...parsed,
+    minzoom: ranges.length > 0 ? Math.min(...ranges.map((range) => range.minzoom)) : 0,
+    maxzoom: ranges.length > 0 ? Math.max(...ranges.map((range) => range.maxzoom)) : 0,
+    bounds: unionBounds(allBounds),
   };
 }
 

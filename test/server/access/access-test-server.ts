@@ -108,7 +108,7 @@ export async function startAccessServer(ownPool: Pool, ownDatabaseUrl: string, o
   const cacheCounts = { hits: 0, computed: 0 };
   const observer: CacheObserver = { lookup: (tier, outcome) => void (outcome === 'hit' && cacheCounts.hits++), corrupt: () => undefined, computed: () => void cacheCounts.computed++ };
   const cacheConfig = options.redisUrl
-    ? { ...config.cache, shared: 'redis' as const, redis: { ...config.cache.redis, url: options.redisUrl, keyPrefix: `planmap-test-${process.pid}:` }, tierRetrySeconds: 1 }
+    ? { ...config.cache, shared: 'redis' as const, redis: { ...config.cache.redis, url: options.redisUrl, keyPrefix: `planmap-test-${process.pid}:` }, memoryMaxBytes: 0, tierRetrySeconds: 1 }
     : { ...config.cache, shared: 'none' as const };
   const tileCache = options.memoryCache ? createTileCache(cacheConfig, { logger, observer, env: {} }) : undefined;
   const server = await listen(createApp({ config, pool: ownPool, logger, catalog: () => catalog, admin, styles, raster, access, ...(tileCache && { tileCache }) }));
