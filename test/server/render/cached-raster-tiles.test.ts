@@ -24,7 +24,12 @@ function tileAt(grid: TileMatrixSet, z: number, lon: number, lat: number): TileC
 /** The same catalog, but serving `tilesetId` at another live version (as after a publish). */
 function withVersion(catalog: TilesetCatalog, tilesetId: string, dataVersion: number): TilesetCatalog {
   const bumped = Object.create(catalog) as TilesetCatalog & { list: TilesetCatalog['list'] };
-  bumped.list = () => catalog.list().map((layer) => (layer.id === tilesetId ? { ...layer, info: { ...layer.info, dataVersion } } : layer));
+  bumped.list = () =>
+    catalog.list().map((layer) => {
+      if (layer.id !== tilesetId) return layer;
+      // The layer itself (its tile source), seen with another live version.
+      return Object.assign(Object.create(layer) as typeof layer, { info: { ...layer.info, dataVersion } });
+    });
   return bumped;
 }
 
