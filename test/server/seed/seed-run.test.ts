@@ -10,6 +10,9 @@ import { createTileCache } from '../../../server/cache/create-tile-cache.js';
 import type { TileCache } from '../../../server/cache/tile-cache.js';
 import { VectorTileKeys } from '../../../server/cache/vector-tile-keys.js';
 import { createServerMetrics, type ServerMetrics } from '../../../server/metrics/server-metrics.js';
+import { CachedRasterTiles } from '../../../server/render/cached-raster-tiles.js';
+import { StyleRasterRenderer } from '../../../server/render/style-raster-renderer.js';
+import { loadStyleCatalog, STYLES_DIR } from '../../../server/styles/style-catalog.js';
 import { runSeed } from '../../../server/seed/run-seed.js';
 import { planTiles, TooManyTilesError } from '../../../server/seed/seed-plan.js';
 import { SeedService, type PreparedSeed } from '../../../server/seed/seed-service.js';
@@ -146,6 +149,26 @@ describe('seeding the tile cache (server/seed)', () => {
       await server.close();
       await cache.close();
     }
+  });
+
+  it('seeds a style\'s raster tiles under the raster route\'s keys: the cached raster service then computes none', async () => {
+    const metrics = newMetrics(config);
+    const cache = cacheOver(config, join(directory, 'raster'), metrics);
+    const styles = loadStyleCatalog(STYLES_DIR, catalog, silentLogger, config.tilesets);
+    const renderer = new StyleRasterRenderer({ styles, catalog: () => catalog });
+    const tileKeys = new VectorTileKeys(config);
+    const seeding = new SeedService({ config, pool, tileCache: cache, catalog: () => catalog, tileKeys, styles, raster: renderer });
+    const prepared = await seeding.prepare({ style: 'landuse', bbox, zooms: [12, 13], format: 'webp' });
+    const result = await runSeed(prepared.plan, prepared.target, cache, { concurrency: 2 });
+    expect(result.computed).to.equal(prepared.plan.total);
+    const route = new CachedRasterTiles({ renderer, tileCache: cache, tileKeys, styles, catalog: () => catalog });
+    const before = metricValue(await metrics.registry.metrics(), 'planmap_tiles_computed_total');
+    for (const tile of planTiles(prepared.plan)) {
+      const image = await route.render('landuse', tile, WebMercatorQuad, { format: 'webp', scale: 1 });
+      expect(image.subarray(8, 12).toString('latin1')).to.equal('WEBP');
+    }
+    expect(metricValue(await metrics.registry.metrics(), 'planmap_tiles_computed_total')).to.equal(before);
+    await cache.close();
   });
 
   it('resumes an interrupted run: a second run (another process, same disk tier) computes only the missing tiles', async () => {

@@ -1,0 +1,193 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { readConfigFile, resolveConfigFile } from '../../../core/config/load-config.js';
+import { qualifiedVersionTable, versionTableDdl } from '../../../core/db/dataset-layout.js';
+import type { Pool } from '../../../core/db/pool.js';
+import { projectRoot } from '../../../core/project-root.js';
+import { publishVersion, registerVersion, reserveVersion, rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
+import { generateSample } from '../../../pipeline/sample/generate-sample.js';
+import { decodeTile } from '../../support/decode-tile.js';
+import { rawGet } from '../../support/http-server.js';
+import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
+import { metricValue } from '../metrics/prometheus-text.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const COUNTY_TILE = '/tiles/county/8/210/99.mvt';
+
+interface LogLine {
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** A server process (`server/main.ts`, as `npm start` runs it) whose JSON log lines can be awaited. */
+class ServerProcess {
+  baseUrl = '';
+  private readonly lines: LogLine[] = [];
+  private readonly waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  readonly exited: Promise<unknown>;
+
+  constructor(private readonly child: ChildProcess) {
+    this.exited = once(child, 'exit');
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        return;
+      }
+      this.lines.push(line);
+      for (const waiter of [...this.waiters]) {
+        if (!waiter.predicate(line)) continue;
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    });
+  }
+
+  static async start(env: Record<string, string>): Promise<ServerProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const server = new ServerProcess(child);
+    const listening = await Promise.race([
+      server.logged((line) => line.msg === 'planmap listening'),
+      server.exited.then(() => {
+        throw new Error('the server exited during start-up (its stderr is above)');
+      }),
+    ]);
+    server.baseUrl = `http://127.0.0.1:${String(listening.port)}`;
+    return server;
+  }
+
+  /** The first log line (already written or to come) that matches. */
+  logged(predicate: (line: LogLine) => boolean, after = 0): Promise<LogLine> {
+    const seen = this.lines.slice(after).find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ predicate, resolve }));
+  }
+
+  get lineCount(): number {
+    return this.lines.length;
+  }
+
+  async metrics(): Promise<string> {
+    return (await rawGet(`${this.baseUrl}/metrics`)).body.toString('utf8');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/** Publishes a new county version: the same outlines, names changed by `suffix` (as an import would, NOTIFY included). */
+async function publishCountyNames(pool: Pool, suffix: string): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const version = await reserveVersion(client, 'county');
+    await client.query(versionTableDdl('county', version, [{ name: 'XZQDM', type: 'text' }, { name: 'XZQMC', type: 'text' }]));
+    await client.query(`INSERT INTO ${qualifiedVersionTable('county', version)} ("XZQDM", "XZQMC", geom)
+      SELECT "XZQDM", "XZQMC" || $1, geom FROM live.county ORDER BY fid`, [suffix]);
+    await registerVersion(client, { datasetId: 'county', version, importJobId: null });
+    await publishVersion(client, 'county', version);
+    await client.query('COMMIT');
+    return version;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function countyNames(body: Buffer): string[] {
+  return decodeTile(body).get('county')!.features.map((feature) => String(feature.properties.XZQMC)).sort();
+}
+
+describe('two server processes on one PostgreSQL and one Redis', function () {
+  this.timeout(180_000);
+  let database: TestDatabase;
+  let pool: Pool;
+  let directory: string;
+  let prefix: string;
+  let replicas: ServerProcess[] = [];
+
+  before(async () => {
+    database = await createTestDatabase('replicas');
+    const config = testConfig(database.url);
+    pool = await openMigratedPool(config);
+    await generateSample(pool, config, { parcels: 300, seed: 'replicas' }, silentLogger);
+    directory = await mkdtemp(join(tmpdir(), 'planmap-replicas-'));
+    prefix = `planmap-test-${process.pid}-${randomBytes(3).toString('hex')}:`;
+    const raw = readConfigFile(resolveConfigFile(undefined)) as Record<string, unknown>;
+    raw.cache = { shared: 'redis', redis: { url: REDIS_URL, keyPrefix: prefix } };
+    // No scheduled imports in this test (the sample is published directly).
+    for (const dataset of raw.datasets as Record<string, unknown>[]) delete dataset.schedule;
+    const configFile = join(directory, 'replicas.yaml');
+    await writeFile(configFile, stringify(raw));
+    const env = { DATABASE_URL: database.url, CONFIG_FILE: configFile };
+    replicas = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
+    // Until its Redis connection is up a replica computes tiles itself (a miss, never an error).
+    await Promise.all(replicas.map((replica) => replica.logged((line) => line.msg === 'tile cache: redis tier connected')));
+  });
+
+  after(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await pool?.end();
+    await database?.drop();
+    await rm(directory, { recursive: true, force: true });
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.unlink(...keys);
+    await redis.quit();
+  });
+
+  it('serves a tile computed by one replica as a Redis hit on the other', async () => {
+    const [a, b] = replicas as [ServerProcess, ServerProcess];
+    const fromA = await rawGet(a.baseUrl + COUNTY_TILE, { 'Accept-Encoding': 'gzip' });
+    expect(fromA.status).to.equal(200);
+    const fromB = await rawGet(b.baseUrl + COUNTY_TILE, { 'Accept-Encoding': 'gzip' });
+    expect(fromB.body).to.deep.equal(fromA.body);
+    expect(fromB.headers.etag).to.equal(fromA.headers.etag);
+    const [metricsA, metricsB] = [await a.metrics(), await b.metrics()];
+    expect(metricValue(metricsA, 'planmap_tiles_computed_total')).to.equal(1);
+    expect(metricValue(metricsB, 'planmap_tiles_computed_total')).to.equal(0);
+    expect(metricValue(metricsB, 'planmap_tile_cache_lookups_total', { tier: 'redis', result: 'hit' })).to.equal(1);
+  });
+
+  it('serves the new tile on both after a publish, and the old one on both after a rollback', async () => {
+    const before = (await rawGet(replicas[0]!.baseUrl + COUNTY_TILE)).body;
+    const marks = replicas.map((replica) => replica.lineCount);
+    const version = await publishCountyNames(pool, '（新）');
+    // Each replica rebuilds its catalog on the NOTIFY of the publish (server/live); its log says so.
+    await Promise.all(replicas.map((replica, i) => replica.logged((line) => line.msg === 'tileset catalog rebuilt' && JSON.stringify(line.tilesets).includes(`county@v${version}`), marks[i])));
+    for (const replica of replicas) {
+      const names = countyNames((await rawGet(replica.baseUrl + COUNTY_TILE)).body);
+      expect(names.every((name) => name.endsWith('（新）')), replica.baseUrl).to.equal(true);
+    }
+    const rollbackMarks = replicas.map((replica) => replica.lineCount);
+    const client = await pool.connect();
+    let restored: number;
+    try {
+      restored = await rollbackDataset(client, 'county');
+    } finally {
+      client.release();
+    }
+    await Promise.all(replicas.map((replica, i) => replica.logged((line) => line.msg === 'tileset catalog rebuilt' && JSON.stringify(line.tilesets).includes(`county@v${restored}`), rollbackMarks[i])));
+    for (const replica of replicas) {
+      expect((await rawGet(replica.baseUrl + COUNTY_TILE)).body, replica.baseUrl).to.deep.equal(before);
+    }
+  });
+});
