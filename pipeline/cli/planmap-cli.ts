@@ -12,6 +12,8 @@ import { listVersions, rollbackDataset } from '../publish/dataset-versions.js';
 import { formatQaReport } from '../qa/qa-report.js';
 import { JOBS_USAGE, runJobsCommand } from './jobs-command.js';
 import { runTokensCommand, TOKENS_USAGE } from './tokens-command.js';
+import { runSeedCommand, SEED_USAGE } from './seed-command.js';
+import { EXPORT_MBTILES_USAGE, runExportMbtilesCommand } from './export-mbtiles-command.js';
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
@@ -22,6 +24,8 @@ Commands:
   versions <dataset>            list the dataset's versions
 ${JOBS_USAGE}
 ${TOKENS_USAGE}
+${SEED_USAGE}
+${EXPORT_MBTILES_USAGE}
   --help                        this text
 
 Exit codes: 0 done; 1 unexpected failure; 2 bad command line or configuration;
@@ -34,6 +38,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, qaFailed: 3, refused: 4, runn
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'jobs') return runJobsCommand(argv.slice(1), EXIT);
   if (argv[0] === 'tokens') return runTokensCommand(argv.slice(1), EXIT);
+  if (argv[0] === 'seed') return runSeedCommand(argv.slice(1), EXIT);
+  if (argv[0] === 'export-mbtiles') return runExportMbtilesCommand(argv.slice(1), EXIT);
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean' } } });
   const [command, datasetId, versionText] = positionals;
   if (values.help || !command) {

@@ -49,8 +49,9 @@ export async function runSeedCommand(args: readonly string[], exits: CommandExit
     const bar = new SingleBar({
       format: '{bar} {percentage}% | {value}/{total} tiles | z{zoom} | {computed} computed, {cached} cached | {elapsed} elapsed, ETA {eta}',
       stream: process.stderr,
-      noTTYOutput: false,
-      etaBuffer: 200,
+      // Without a terminal (a log, cron): a line every 5 s and the final state, rather than nothing.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
     });
     bar.start(plan.total, 0, { zoom: '-', computed: 0, cached: 0, elapsed: '0s', eta: '?' });
     let last: SeedProgress | null = null;

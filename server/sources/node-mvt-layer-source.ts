@@ -33,7 +33,8 @@ export class NodeMvtLayerSource implements TileSource {
     this.minzoom = tileset.minzoom;
     this.maxzoom = tileset.maxzoom;
     this.info = info;
-    this.queries = new Map([...tileMatrixSets.values()].map((grid) => [grid.id, buildNodeMvtQuery(tileset, grid, info.fields)]));
+    // The version table, not the live view: the tile's content must be the version its cache key names.
+    this.queries = new Map([...tileMatrixSets.values()].map((grid) => [grid.id, buildNodeMvtQuery(tileset, grid, info.fields, info.dataVersion)]));
   }
 
   async getTile(tile: TileCoord, grid: TileMatrixSet, signal?: AbortSignal): Promise<Buffer | null> {

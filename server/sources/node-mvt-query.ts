@@ -1,6 +1,6 @@
 import { escapeIdentifier } from 'pg';
 import type { TilesetConfig } from '../../core/config/schema.js';
-import { qualifiedLiveView } from '../../core/db/dataset-layout.js';
+import { qualifiedLiveView, qualifiedVersionTable } from '../../core/db/dataset-layout.js';
 import { tileBounds, type TileCoord, type TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
 import { geometryColumnFor } from './mvt-query.js';
 
@@ -26,7 +26,11 @@ export interface NodeMvtQuery {
 
 export type FieldKind = 'String' | 'Number' | 'Boolean';
 
-export function buildNodeMvtQuery(tileset: TilesetConfig, grid: TileMatrixSet, fields: Readonly<Record<string, string>>): NodeMvtQuery {
+/**
+ * With `version`, the statement reads that version's table rather than the live view, as the
+ * ST_AsMVT statement does (mvt-query.ts): a tile's content is the version its cache key names.
+ */
+export function buildNodeMvtQuery(tileset: TilesetConfig, grid: TileMatrixSet, fields: Readonly<Record<string, string>>, version?: number): NodeMvtQuery {
   const geometryColumn = escapeIdentifier(geometryColumnFor(tileset, grid));
   const idColumn = escapeIdentifier(tileset.idColumn);
   const extent = tileset.extent;
@@ -38,7 +42,7 @@ export function buildNodeMvtQuery(tileset: TilesetConfig, grid: TileMatrixSet, f
   const text = `SELECT id, ST_AsGeoJSON(geom, 2) AS geojson${tileset.properties.map((column) => `, ${escapeIdentifier(column)}`).join('')}
 FROM (
   SELECT ${idColumn}::float8 AS id, ST_ClipByBox2D(ST_SnapToGrid(${toTileSpace}, 1), ${clipBox}) AS geom${properties}
-    FROM ${qualifiedLiveView(tileset.source)}
+    FROM ${version === undefined ? qualifiedLiveView(tileset.source) : qualifiedVersionTable(tileset.source, version)}
    WHERE ${geometryColumn} && ST_MakeEnvelope($1 - $5, $2 - $5, $3 + $5, $4 + $5, ${grid.srid})
 ) AS clipped
 WHERE NOT ST_IsEmpty(geom)

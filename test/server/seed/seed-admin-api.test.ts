@@ -22,6 +22,9 @@ import type { ActionRunner } from '../../../server/routes/cache-purge-route.js';
 import { createExportRouter } from '../../../server/offline/export-router.js';
 import { StyleRasterRenderer } from '../../../server/render/style-raster-renderer.js';
 import { createSeedRouter } from '../../../server/seed/seed-router.js';
+import { AfterPublishSeeder } from '../../../server/seed/after-publish-seeder.js';
+import { qualifiedVersionTable, versionTableDdl } from '../../../core/db/dataset-layout.js';
+import { publishVersion, registerVersion, reserveVersion } from '../../../pipeline/publish/dataset-versions.js';
 import { SeedRuns } from '../../../server/seed/seed-runs.js';
 import { SeedService } from '../../../server/seed/seed-service.js';
 import { planTiles } from '../../../server/seed/seed-plan.js';
@@ -95,7 +98,7 @@ describe('seeding and exports over the admin API (POST /admin/seed, /admin/expor
     database = await createTestDatabase('seed-admin');
     directory = await mkdtemp(join(tmpdir(), 'planmap-seed-admin-'));
     config = testConfig(database.url, (raw) => {
-      raw.seed = { maxTiles: 400, concurrency: 2 };
+      raw.seed = { maxTiles: 400, concurrency: 2, afterPublishMaxZoom: 5 };
     });
     pool = await openMigratedPool(config);
     await generateSample(pool, config, { parcels: 300, seed: 'seed-admin' }, silentLogger);
@@ -302,5 +305,68 @@ describe('seeding and exports over the admin API (POST /admin/seed, /admin/expor
     const bad = await call('GET', '/admin/exports/mbtiles?tileset=county&county=371502&zooms=8,x', BOOTSTRAP);
     expect(bad.status).to.equal(400);
     expect(errorOf(bad)).to.match(/^zooms\[1\]: must be an integer 0 to 24/);
+  });
+
+  it('aborts a run on DELETE /admin/seed/{id} (an editor only its own): it ends aborted, nothing half-stored', async () => {
+    const closedGate = new GatedCache(cache);
+    const gatedRuns = new SeedRuns({ tileCache: closedGate, concurrency: 2, logger: silentLogger });
+    const gatedService = new SeedService({ ...service.deps, tileCache: closedGate });
+    const app = express();
+    const authenticator = createAuthenticator({ pool, logger: silentLogger, bootstrapToken: BOOTSTRAP });
+    app.use('/admin', createAdminRouter({
+      config, pool, logger: silentLogger, authenticator, runner, eventStreams: streams,
+      extraRouters: [createSeedRouter({ service: gatedService, runs: gatedRuns, logger: silentLogger, streams })],
+    }));
+    app.use(createErrorMiddleware(silentLogger));
+    const gatedServer = await listen(app);
+    const send = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${gatedServer.baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    try {
+      const started = (await (await send('POST', '/admin/seed', BOOTSTRAP, { tileset: 'landuse', bbox, zooms: [12, 13] })).json()) as { run: { id: string } };
+      const byEditor = await send('DELETE', `/admin/seed/${started.run.id}`, tokens.editor);
+      expect(byEditor.status).to.equal(403);
+      const aborted = await send('DELETE', `/admin/seed/${started.run.id}`, BOOTSTRAP);
+      expect(aborted.status).to.equal(202);
+      closedGate.open();
+      const run = await gatedRuns.finished(started.run.id);
+      expect(run).to.deep.include({ status: 'aborted', error: 'aborted by request' });
+      expect(run!.progress.done).to.be.lessThan(run!.progress.total);
+      expect((await send('DELETE', '/admin/seed/no-such-run', BOOTSTRAP)).status).to.equal(404);
+    } finally {
+      closedGate.open();
+      await gatedRuns.close();
+      await gatedServer.close();
+    }
+  });
+
+  it('seeds the low zooms of a tileset whose data was published (seed.afterPublishMaxZoom), and only of that one', async () => {
+    const seeder = new AfterPublishSeeder({ config, catalog: () => catalog, service, runs, logger: silentLogger });
+    expect(await seeder.check()).to.deep.equal([]);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const version = await reserveVersion(client, 'county');
+      await client.query(versionTableDdl('county', version, [{ name: 'XZQDM', type: 'text' }, { name: 'XZQMC', type: 'text' }]));
+      await client.query(`INSERT INTO ${qualifiedVersionTable('county', version)} ("XZQDM", "XZQMC", geom) SELECT "XZQDM", "XZQMC" || ' (new)', geom FROM live.county ORDER BY fid`);
+      await registerVersion(client, { datasetId: 'county', version, importJobId: null });
+      await publishVersion(client, 'county', version);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    catalog = await loadTilesetCatalog(pool, config, silentLogger);
+    const started = await seeder.check();
+    expect(started).to.have.length(1);
+    const run = await runs.finished(started[0]!);
+    expect(run).to.deep.include({ status: 'done', target: { kind: 'tileset', id: 'county' }, zooms: [0, 5], startedBy: 'after-publish' });
+    // Every tile of the new version's keys is cached now.
+    const { target, plan } = await service.prepare({ tileset: 'county', bbox: catalog.resolve('county').layers[0]!.info.bounds, zooms: [0, 5] });
+    expect(plan.total).to.equal(run!.progress.total);
+    for (const tile of planTiles(plan)) expect(await cache.has(target.keyFor(tile, plan.grid)), `${tile.z}/${tile.x}/${tile.y}`).to.equal(true);
+    expect(await seeder.check()).to.deep.equal([]);
   });
 });
