@@ -3,6 +3,7 @@ import type { AccessLevel } from '../../core/config/access-schema.js';
 import { strictest } from './access-policy.js';
 import type { AccessControl } from './access-control.js';
 import { setPageSecurityHeaders } from './security-headers.js';
+import { appendVary } from '../http/vary.js';
 
 /**
  * In front of every Express route: security headers, CORS preflight (answered here, 204),
@@ -37,7 +38,7 @@ export function createAccessMiddleware(access: AccessControl, styleTilesets: (st
       return;
     }
     const credentialed = req.headers.authorization !== undefined || /[?&]token=/.test(req.originalUrl);
-    if (credentialed) res.setHeader('Vary', 'Authorization');
+    if (credentialed) appendVary(res, 'Authorization');
     access.cors.apply(req, res, level === null ? null : credentialed ? strictest([level, 'internal']) : level);
     next();
   };

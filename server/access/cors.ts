@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessConfig, AccessLevel } from '../../core/config/access-schema.js';
+import { appendVary } from '../http/vary.js';
 
 /**
  * CORS (https://fetch.spec.whatwg.org/#http-cors-protocol). Public resources: any origin
@@ -21,7 +22,7 @@ export class CorsPolicy {
     const allowed = this.allowedOrigin(req.headers.origin, level);
     if (allowed === null) return;
     res.setHeader('Access-Control-Allow-Origin', allowed);
-    if (allowed !== '*') res.setHeader('Vary', appendVary(res.getHeader('Vary'), 'Origin'));
+    if (allowed !== '*') appendVary(res, 'Origin');
     res.setHeader('Access-Control-Expose-Headers', 'ETag, Retry-After, X-Request-Id, Content-Encoding');
   }
 
@@ -36,7 +37,7 @@ export class CorsPolicy {
     const allowed = this.allowedOrigin(req.headers.origin, level === 'public' ? 'public' : 'internal');
     if (allowed !== null) {
       res.setHeader('Access-Control-Allow-Origin', allowed);
-      if (allowed !== '*') res.setHeader('Vary', 'Origin');
+      if (allowed !== '*') appendVary(res, 'Origin');
       res.setHeader('Access-Control-Allow-Methods', level === null ? 'GET, HEAD, POST, DELETE' : 'GET, HEAD');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Content-Type, X-Request-Id');
       res.setHeader('Access-Control-Max-Age', String(this.config.maxAgeSeconds));
@@ -51,10 +52,4 @@ export class CorsPolicy {
     if (origin === undefined) return null;
     return this.origins.has(origin) ? origin : null;
   }
-}
-
-function appendVary(current: ReturnType<ServerResponse['getHeader']>, name: string): string {
-  const text = current === undefined ? '' : String(current);
-  if (text === '') return name;
-  return text.split(',').some((part) => part.trim().toLowerCase() === name.toLowerCase()) ? text : `${text}, ${name}`;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeTileBody, type CachedTile } from '../cache/cached-tile.js';
 import { acceptsGzip, matchesIfNoneMatch, MVT_CONTENT_TYPE } from './send-tile.js';
+import { appendVary } from './vary.js';
 
 /**
  * Writes a tile as the cache holds it: gzip bytes go out as they are stored when the client
@@ -32,7 +33,7 @@ export function trySendCachedTileNow(
   contentType = MVT_CONTENT_TYPE,
 ): boolean {
   res.setHeader('Cache-Control', cacheControl);
-  res.setHeader('Vary', 'Accept-Encoding');
+  appendVary(res, 'Accept-Encoding');
   if (!tile.body) {
     res.writeHead(204).end();
     return true;

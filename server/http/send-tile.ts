@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { constants, gzip, gzipSync } from 'node:zlib';
 import Negotiator from 'negotiator';
+import { appendVary } from './vary.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -37,7 +38,7 @@ const ENCODINGS = ['gzip', 'identity'];
  */
 export async function sendVectorTile(req: IncomingMessage, res: ServerResponse, tile: Buffer | null, cacheControl: string): Promise<void> {
   res.setHeader('Cache-Control', cacheControl);
-  res.setHeader('Vary', 'Accept-Encoding');
+  appendVary(res, 'Accept-Encoding');
   if (!tile) {
     res.writeHead(204).end();
     return;

@@ -1,8 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from '../../core/logger.js';
 import { principalOf } from '../admin/auth-middleware.js';
@@ -61,10 +59,12 @@ async function sendPackage(req: Request, res: Response, body: unknown, deps: Exp
     logger.info({ target: prepared!.request.target, tiles: result.tiles, bytes: size }, 'MBTiles package exported');
     res.status(200);
     res.setHeader('Content-Type', 'application/vnd.sqlite3');
-    res.setHeader('Content-Length', size);
     res.setHeader('Content-Disposition', `attachment; filename="${packageName(prepared!)}"`);
     res.setHeader('X-Tile-Count', String(result.tiles));
-    await pipeline(createReadStream(result.file), res);
+    // sendFile ends the response properly (and reports a client that went away); the folder goes after.
+    await new Promise<void>((resolve, reject) => {
+      res.sendFile(result.file, { cacheControl: false, etag: false, lastModified: false, acceptRanges: false }, (error) => (error && !res.headersSent ? reject(error) : resolve()));
+    });
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

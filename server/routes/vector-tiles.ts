@@ -9,6 +9,7 @@ import { writeError } from '../http/write-error.js';
 import { privateCacheControl, type AccessControl } from '../access/access-control.js';
 import { setSecurityHeaders } from '../access/security-headers.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
+import { appendVary } from '../http/vary.js';
 
 export interface VectorTileRouteDeps extends TileServing {
   /** Read on every request, so a catalog rebuilt after a publish takes effect at once. */
@@ -76,7 +77,11 @@ async function serveTile(
   const resource = access?.policy.tileset(parsed.tilesetId);
   if (access && resource) {
     access.cors.apply(req, res, resource.level);
-    if (resource.level !== 'public') await access.authorize(req, res, resource, { action: 'tiles.read', target: `tileset:${parsed.tilesetId}` });
+    if (resource.level !== 'public') {
+      // The answer depends on the caller's token: a shared cache in front must not reuse it for another.
+      appendVary(res, 'Authorization');
+      await access.authorize(req, res, resource, { action: 'tiles.read', target: `tileset:${parsed.tilesetId}` });
+    }
   }
   const { source, layers } = catalog.resolve(parsed.tilesetId);
   const { tile, grid } = parsed;

@@ -157,6 +157,13 @@ describe('access control behaviour (server/access)', function () {
     expect(after.rows[0]!.n).to.equal(rows[0]!.n);
   });
 
+  it('keeps every reason a protected tile varies in Vary: Origin, Authorization and Accept-Encoding together', async () => {
+    const response = await rawGet(`${server.baseUrl}${tilePath()}`, { ...bearer(tokens.viewerGranted), Origin: 'https://gis.example.org', 'Accept-Encoding': 'gzip' });
+    expect(response.status).to.equal(200);
+    const vary = String(response.headers.vary).split(',').map((name) => name.trim().toLowerCase());
+    expect(vary).to.include.members(['origin', 'authorization', 'accept-encoding']);
+  });
+
   it('answers CORS preflights: any origin for public tiles, configured origins for protected ones and the admin API', async () => {
     const preflight = (path: string, origin: string) => send('OPTIONS', `${server.baseUrl}${path}`, { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' });
     const publicTile = await preflight(`/tiles/ghfq/10/850/410.mvt`, 'https://anywhere.example.com');

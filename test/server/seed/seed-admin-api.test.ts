@@ -307,7 +307,7 @@ describe('seeding and exports over the admin API (POST /admin/seed, /admin/expor
     expect(errorOf(bad)).to.match(/^zooms\[1\]: must be an integer 0 to 24/);
   });
 
-  it('aborts a run on DELETE /admin/seed/{id} (an editor only its own): it ends aborted, nothing half-stored', async () => {
+  it('aborts a run on DELETE /admin/seed/{id} (an editor only its own): it ends aborted', async () => {
     const closedGate = new GatedCache(cache);
     const gatedRuns = new SeedRuns({ tileCache: closedGate, concurrency: 2, logger: silentLogger });
     const gatedService = new SeedService({ ...service.deps, tileCache: closedGate });
@@ -326,7 +326,8 @@ describe('seeding and exports over the admin API (POST /admin/seed, /admin/expor
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     try {
-      const started = (await (await send('POST', '/admin/seed', BOOTSTRAP, { tileset: 'landuse', bbox, zooms: [12, 13] })).json()) as { run: { id: string } };
+      // A style nothing has cached yet: every tile waits at the gate.
+      const started = (await (await send('POST', '/admin/seed', BOOTSTRAP, { style: 'landuse', bbox, zooms: [12, 13], format: 'jpg' })).json()) as { run: { id: string } };
       const byEditor = await send('DELETE', `/admin/seed/${started.run.id}`, tokens.editor);
       expect(byEditor.status).to.equal(403);
       const aborted = await send('DELETE', `/admin/seed/${started.run.id}`, BOOTSTRAP);
