@@ -31,6 +31,9 @@ describe('queryWithSignal (core/db/query)', () => {
       const error = await running.then(() => null, (caught: unknown) => caught);
       expect(error, 'the query rejects').to.be.instanceOf(Error);
       expect(Date.now() - started, 'well before the 30 s sleep ends').to.be.below(10_000);
+      // The cancel request travels on its own connection: give the server a moment to act on it.
+      const deadline = Date.now() + 5000;
+      while ((await isRunning(pool, marker)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await isRunning(pool, marker), 'the statement no longer runs on the server').to.equal(false);
     });
   });

@@ -39,8 +39,13 @@ describe('datasets[].schedule (core/config/schedule-schema)', () => {
   });
 
   it('leaves datasets without a schedule unscheduled (existing configurations stay valid)', () => {
-    const raw = readConfigFile(resolveConfigFile(undefined));
-    expect(parseConfig(raw, 'planmap.yaml').datasets.every((dataset) => dataset.schedule === undefined)).to.equal(true);
+    const raw = readConfigFile(resolveConfigFile(undefined)) as { datasets: { id: string; schedule?: unknown }[] };
+    const withoutSchedule = raw.datasets.filter((dataset) => dataset.schedule === undefined).map((dataset) => dataset.id);
+    expect(withoutSchedule).to.include('landuse');
+    const parsed = parseConfig(raw, 'planmap.yaml').datasets;
+    expect(parsed.filter((dataset) => withoutSchedule.includes(dataset.id)).every((dataset) => dataset.schedule === undefined)).to.equal(true);
+    // The default configuration checks one county's inbox nightly.
+    expect(parsed.find((dataset) => dataset.id === 'stbhhx_371502')?.schedule).to.deep.include({ cron: '30 2 * * *' });
   });
 
   const invalid: [string, string, RegExp][] = [

@@ -65,7 +65,11 @@ describe('the statistics page (web/statistics.html) in Chromium', function () {
     await page.selectOption('#group-select', 'level1');
     await page.locator('#landuse-table th', { hasText: '一级类名称' }).waitFor();
     await page.selectOption('#county-select', '371521');
-    await page.waitForFunction("document.querySelectorAll('#landuse-table tbody tr').length === 1");
+    // A function, not a string: the page's CSP (script-src 'self') forbids evaluating strings.
+    await page.waitForFunction(
+      (selector) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(selector).length === 1,
+      '#landuse-table tbody tr',
+    );
     await saveScreenshot(page, 'statistics-page');
     expect(pageErrors).to.deep.equal([]);
   });
