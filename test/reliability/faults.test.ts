@@ -9,11 +9,11 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { readConfigFile, resolveConfigFile } from '../../core/config/load-config.js';
-import { createPool, type Pool } from '../../core/db/pool.js';
+import type { Pool } from '../../core/db/pool.js';
 import { projectRoot } from '../../core/project-root.js';
 import { rawGet } from '../support/http-server.js';
 import { sampleFixture } from '../support/sample-fixture.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { poolBehindProxy, TcpProxy } from '../support/tcp-proxy.js';
 import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../support/test-database.js';
 import { startAccessServer, type AccessServer } from '../server/access/access-test-server.js';
 import { formatLoad, runLoad } from './load-driver.js';
@@ -51,12 +51,7 @@ describe('reliability: faults', function () {
 
     before(async () => {
       const { config } = sampleFixture();
-      const target = new URL(config.databaseUrl);
-      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-      await proxy.start();
-      const viaProxy = new URL(config.databaseUrl);
-      viaProxy.port = String(proxy.port);
-      tilePool = createPool({ url: viaProxy.toString(), database: { ...config.database, connectTimeoutMs: 1000 }, applicationName: 'planmap-reliability', logger: silentLogger });
+      ({ proxy, pool: tilePool } = await poolBehindProxy(config, 'planmap-reliability'));
       server = await startAccessServer(ownPool, database.url, { memoryCache: true, tilePool });
     });
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { createPool, type Pool } from '../../core/db/pool.js';
+import type { Pool } from '../../core/db/pool.js';
 import { createApp } from '../../server/app.js';
 import { loadTilesetCatalog } from '../../server/sources/tileset-catalog.js';
 import { jsonBody, listen, rawGet, type RunningServer } from '../support/http-server.js';
 import { sampleFixture } from '../support/sample-fixture.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { poolBehindProxy, TcpProxy } from '../support/tcp-proxy.js';
 import { silentLogger } from '../support/test-database.js';
 
 describe('when the database goes away and comes back', () => {
@@ -15,17 +15,7 @@ describe('when the database goes away and comes back', () => {
 
   before(async () => {
     const { config } = sampleFixture();
-    const target = new URL(config.databaseUrl);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(config.databaseUrl);
-    viaProxy.port = String(proxy.port);
-    pool = createPool({
-      url: viaProxy.toString(),
-      database: { ...config.database, connectTimeoutMs: 1000 },
-      applicationName: 'planmap-outage-test',
-      logger: silentLogger,
-    });
+    ({ proxy, pool: pool } = await poolBehindProxy(config, 'planmap-outage-test'));
     const catalog = await loadTilesetCatalog(pool, config, silentLogger);
     server = await listen(createApp({ config, pool, logger: silentLogger, catalog: () => catalog }));
   });

@@ -1,5 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { AppConfig } from '../../core/config/load-config.js';
+import { createPool, type Pool } from '../../core/db/pool.js';
+import { silentLogger } from './test-database.js';
 
 /**
  * A TCP relay in front of the real PostgreSQL, so a test can make the database "go away"
@@ -37,4 +40,24 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/**
+ * A pool that reaches the configured database through a new TcpProxy, so a test can cut and
+ * restore the database under a running server without touching the shared cluster. Connection
+ * attempts give up after a second, so an outage shows quickly.
+ */
+export async function poolBehindProxy(config: AppConfig, applicationName: string): Promise<{ proxy: TcpProxy; pool: Pool }> {
+  const target = new URL(config.databaseUrl);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.start();
+  const viaProxy = new URL(config.databaseUrl);
+  viaProxy.port = String(proxy.port);
+  const pool = createPool({
+    url: viaProxy.toString(),
+    database: { ...config.database, connectTimeoutMs: 1000 },
+    applicationName,
+    logger: silentLogger,
+  });
+  return { proxy, pool };
 }

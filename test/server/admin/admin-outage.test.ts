@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import express from 'express';
 import { createAuthenticator } from '../../../core/auth/authenticator.js';
-import { createPool, type Pool } from '../../../core/db/pool.js';
+import type { Pool } from '../../../core/db/pool.js';
 import { ImportJobRunner } from '../../../pipeline/jobs/import-job-runner.js';
 import { createAdminRouter } from '../../../server/admin/admin-router.js';
 import { createErrorMiddleware } from '../../../server/http/error-middleware.js';
 import { jsonBody, listen, rawGet, type RunningServer } from '../../support/http-server.js';
 import { sampleFixture } from '../../support/sample-fixture.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
+import { poolBehindProxy, TcpProxy } from '../../support/tcp-proxy.js';
 import { silentLogger } from '../../support/test-database.js';
 
 const BOOTSTRAP = 'outage-bootstrap-token-0123456';
@@ -20,12 +20,7 @@ describe('the admin API while the database is away', () => {
 
   before(async () => {
     const { config } = sampleFixture();
-    const target = new URL(config.databaseUrl);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(config.databaseUrl);
-    viaProxy.port = String(proxy.port);
-    pool = createPool({ url: viaProxy.toString(), database: { ...config.database, connectTimeoutMs: 1000 }, applicationName: 'planmap-admin-outage-test', logger: silentLogger });
+    ({ proxy, pool: pool } = await poolBehindProxy(config, 'planmap-admin-outage-test'));
     runner = new ImportJobRunner({ pool, config, logger: silentLogger });
     const app = express();
     app.use('/admin', createAdminRouter({ config, pool, logger: silentLogger, runner, authenticator: createAuthenticator({ pool, logger: silentLogger, bootstrapToken: BOOTSTRAP }) }));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AppConfig } from '../../../core/config/load-config.js';
 import { qualifiedVersionTable, versionTableDdl } from '../../../core/db/dataset-layout.js';
-import { createPool, type Pool } from '../../../core/db/pool.js';
+import type { Pool } from '../../../core/db/pool.js';
 import { publishVersion, registerVersion, reserveVersion, rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
 import { generateSample } from '../../../pipeline/sample/generate-sample.js';
 import { createApp } from '../../../server/app.js';
@@ -19,7 +19,7 @@ import { WebMercatorQuad } from '../../../core/grid/tile-matrix-set.js';
 import { decodeTile } from '../../support/decode-tile.js';
 import { listen, rawGet, type RunningServer } from '../../support/http-server.js';
 import { sampleFixture } from '../../support/sample-fixture.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
+import { poolBehindProxy, TcpProxy } from '../../support/tcp-proxy.js';
 import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
 import { tilesAroundParcels } from '../../support/tile-expectations.js';
 import { metricValue } from '../metrics/prometheus-text.js';
@@ -171,12 +171,7 @@ describe('cached vector tiles', () => {
 
     before(async () => {
       const { config } = sampleFixture();
-      const target = new URL(config.databaseUrl);
-      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-      await proxy.start();
-      const viaProxy = new URL(config.databaseUrl);
-      viaProxy.port = String(proxy.port);
-      pool = createPool({ url: viaProxy.toString(), database: { ...config.database, connectTimeoutMs: 1000 }, applicationName: 'planmap-cache-outage-test', logger: silentLogger });
+      ({ proxy, pool: pool } = await poolBehindProxy(config, 'planmap-cache-outage-test'));
       directory = await mkdtemp(join(tmpdir(), 'planmap-cache-outage-'));
       app = await startCachedServer(config, pool, directory);
       const [first, second] = await tilesAroundParcels(sampleFixture().pool, WebMercatorQuad, 13, 2);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createPool, type Pool } from '../../../core/db/pool.js';
+import type { Pool } from '../../../core/db/pool.js';
 import { CGCS2000Quad, tileAtPoint } from '../../../core/grid/tile-matrix-set.js';
 import { rawGet } from '../../support/http-server.js';
 import { sampleFixture } from '../../support/sample-fixture.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
+import { poolBehindProxy, TcpProxy } from '../../support/tcp-proxy.js';
 import { silentLogger } from '../../support/test-database.js';
 import { knownParcels } from './known-parcels.js';
 import { parseExceptionReport } from './read-xml.js';
@@ -19,17 +19,7 @@ describe('WMTS GetTile when the database goes away and comes back', () => {
 
   before(async () => {
     const { config } = sampleFixture();
-    const target = new URL(config.databaseUrl);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(config.databaseUrl);
-    viaProxy.port = String(proxy.port);
-    pool = createPool({
-      url: viaProxy.toString(),
-      database: { ...config.database, connectTimeoutMs: 1000 },
-      applicationName: 'planmap-wmts-outage-test',
-      logger: silentLogger,
-    });
+    ({ proxy, pool: pool } = await poolBehindProxy(config, 'planmap-wmts-outage-test'));
     server = await startWmtsTestServer({ pool });
     const [parcel] = await knownParcels(sampleFixture().pool, 1, 30);
     const tile = tileAtPoint(CGCS2000Quad, 13, parcel!.lon, parcel!.lat);
