@@ -4,31 +4,10 @@ import type { Logger } from '../../core/logger.js';
 import { isFinished, type ImportJob } from '../../pipeline/jobs/import-job.js';
 import type { ImportJobRunner } from '../../pipeline/jobs/import-job-runner.js';
 import { getJob } from '../../pipeline/jobs/job-store.js';
+import { openEventStream, type EventStreams } from '../http/event-stream.js';
 import { progressView, qaSummary } from './job-view.js';
 
-/**
- * The open event streams, so that shutdown can end them (an open stream would keep
- * `server.close()` waiting forever) and tests can see that none is left behind.
- */
-export class EventStreams {
-  private readonly open = new Set<() => void>();
-
-  get size(): number {
-    return this.open.size;
-  }
-
-  add(close: () => void): void {
-    this.open.add(close);
-  }
-
-  delete(close: () => void): void {
-    this.open.delete(close);
-  }
-
-  closeAll(): void {
-    for (const close of [...this.open]) close();
-  }
-}
+export { EventStreams } from '../http/event-stream.js';
 
 export interface JobEventsOptions {
   readonly pool: Pool;
@@ -51,24 +30,19 @@ export interface JobEventsOptions {
  */
 export function streamJobEvents(req: Request, res: Response, job: ImportJob, options: JobEventsOptions): void {
   const { pool, runner, logger, streams } = options;
-  let closed = false;
   let reading = false;
   let readAgain = false;
   let lastProgress = '';
   let failing = false;
-
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    // nginx buffers responses unless told not to; events would arrive all at once at the end.
-    'X-Accel-Buffering': 'no',
+  const stream = openEventStream(res, {
+    streams,
+    keepAliveMs: options.keepAliveMs,
+    onClose: () => {
+      clearInterval(poll);
+      unsubscribe();
+    },
   });
-  res.write('retry: 3000\n\n');
-
-  const send = (event: string, data: unknown) => {
-    if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
+  const { send, close } = stream;
   const show = (current: ImportJob) => {
     const progress = JSON.stringify(progressView(current));
     if (progress !== lastProgress) {
@@ -81,7 +55,7 @@ export function streamJobEvents(req: Request, res: Response, job: ImportJob, opt
     close();
   };
   const refresh = async () => {
-    if (closed) return;
+    if (stream.closed) return;
     if (reading) {
       readAgain = true;
       return;
@@ -90,7 +64,7 @@ export function streamJobEvents(req: Request, res: Response, job: ImportJob, opt
     try {
       const current = await getJob(pool, job.id, runner.staleAfterMs);
       failing = false;
-      if (current && !closed) show(current);
+      if (current && !stream.closed) show(current);
     } catch (error) {
       // Once per outage, not once per poll; the stream stays open and picks up when it ends.
       if (!failing) logger.warn({ err: error, jobId: job.id }, 'cannot read the job for its event stream');
@@ -105,20 +79,6 @@ export function streamJobEvents(req: Request, res: Response, job: ImportJob, opt
   };
 
   const poll = setInterval(() => void refresh(), options.pollMs);
-  const keepAlive = setInterval(() => {
-    if (!closed) res.write(': keep-alive\n\n');
-  }, options.keepAliveMs);
   const unsubscribe = runner.subscribe(job.id, () => void refresh());
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    clearInterval(poll);
-    clearInterval(keepAlive);
-    unsubscribe();
-    streams.delete(close);
-    if (!res.writableEnded) res.end();
-  }
-  streams.add(close);
-  res.on('close', close);
   show(job);
 }

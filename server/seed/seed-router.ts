@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../core/auth/auth-errors.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { principalOf } from '../admin/auth-middleware.js';
-import type { EventStreams } from '../admin/job-events.js';
+import { openEventStream, type EventStreams } from '../http/event-stream.js';
 import type { ActionRunner } from '../routes/cache-purge-route.js';
 import type { SeedRuns, SeedRunView } from './seed-runs.js';
 import type { SeedService } from './seed-service.js';
@@ -85,36 +85,13 @@ function describeTarget(body: unknown): string {
 
 /** `progress` at once and on every change, then `end` with the final state, and closes. */
 function streamSeedEvents(res: Response, run: SeedRunView, runs: SeedRuns, streams: EventStreams, keepAliveMs: number): void {
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write('retry: 3000\n\n');
-  let closed = false;
-  const send = (event: string, data: unknown) => {
-    if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
+  const { send, close } = openEventStream(res, { streams, keepAliveMs, onClose: () => unsubscribe() });
   const show = (view: SeedRunView) => {
     send('progress', { id: view.id, status: view.status, ...view.progress });
     if (view.status === 'running') return;
     send('end', { id: view.id, status: view.status, error: view.error, ...view.progress });
     close();
   };
-  const keepAlive = setInterval(() => {
-    if (!closed) res.write(': keep-alive\n\n');
-  }, keepAliveMs);
   const unsubscribe = runs.subscribe(run.id, show);
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    clearInterval(keepAlive);
-    unsubscribe();
-    streams.delete(close);
-    if (!res.writableEnded) res.end();
-  }
-  streams.add(close);
-  res.on('close', close);
   show(runs.get(run.id) ?? run);
 }
