@@ -2,18 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { loadConfig, readConfigFile, resolveConfigFile } from '../core/config/load-config.js';
+import { loadConfig } from '../core/config/load-config.js';
 import type { TileCoord } from '../core/grid/tile-matrix-set.js';
 import { createLogger } from '../core/logger.js';
+import { writeBenchConfig } from './support/bench-config.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { DEFAULT_BENCH_DATABASE_URL } from './support/bench-options.js';
-import { compileServer, startConfiguredServer } from './support/cached-server.js';
 import { findLoadTools, MissingToolError } from './support/load-tools.js';
 import { collectMachineInfo, formatMachineInfo } from './support/machine-info.js';
 import { findNginx, startNginx, writeStaticTiles } from './support/nginx-static.js';
 import { progress, runBenchmark, type Cleanup } from './support/run-benchmark.js';
-import type { ServerProcess } from './support/server-process.js';
+import { compileServer, startServer, type ServerProcess } from './support/server-process.js';
 import { selectTileLists, type TileList } from './support/tile-list.js';
 import { createWrkSide } from './support/wrk-load.js';
 import { WARMUP_SECONDS, type SideStats } from './support/zoom-measurement.js';
@@ -85,7 +84,7 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   const [list] = await selectTileLists(pool, tileset, [options.zoom]);
   const directory = await mkdtemp(join(tmpdir(), 'planmap-bench-cache-'));
   onCleanup(() => rm(directory, { recursive: true, force: true }));
-  const configs = await writeConfigs(directory, config.configFile);
+  const configs = await writeConfigs(directory);
 
   progress('compiling the server');
   compileServer();
@@ -107,9 +106,9 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   };
 
   const rows: Row[] = [];
-  rows.push(await withServer(() => startConfiguredServer(databaseUrl, configs.uncached), (server) => measure('planmap, cache off (every tile from PostGIS)', server.baseUrl)));
+  rows.push(await withServer(() => startServer(databaseUrl, { configFile: configs.uncached, compile: false }), (server) => measure('planmap, cache off (every tile from PostGIS)', server.baseUrl)));
   let staticBytes = 0;
-  rows.push(await withServer(() => startConfiguredServer(databaseUrl, configs.cached), async (server) => {
+  rows.push(await withServer(() => startServer(databaseUrl, { configFile: configs.cached, compile: false }), async (server) => {
     progress(`filling the cache and writing the ${list!.tiles.length} tiles as static files`);
     staticBytes = await writeStaticTiles(join(directory, 'static'), TILESET_ID, list!.tiles, (tile, gzip) => fetchTile(server.baseUrl, tile, gzip));
     return measure('planmap, cached (memory tier)', server.baseUrl);
@@ -132,26 +131,11 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   return failed.length === 0 ? 0 : 1;
 }
 
-/**
- * The configuration as given, with the cache on (memory + a disk tier in the temporary folder)
- * or off, and the load generator's address exempt from rate limits.
- */
-async function writeConfigs(directory: string, configFile: string): Promise<{ cached: string; uncached: string }> {
-  const raw = readConfigFile(resolveConfigFile(configFile)) as Record<string, unknown>;
-  const base = (raw.cache ?? {}) as Record<string, unknown>;
-  // The load generator is the one client: exempt from the per-address rate limit (server/access).
-  if (raw.access && typeof raw.access === 'object') {
-    const access = raw.access as Record<string, unknown>;
-    raw.access = { ...access, rateLimits: { ...(access.rateLimits as object | undefined), exemptAddresses: ['127.0.0.1', '::ffff:127.0.0.1'] } };
-  }
-  const write = async (name: string, cache: Record<string, unknown>) => {
-    const path = join(directory, `${name}.yaml`);
-    await writeFile(path, stringify({ ...raw, cache: { ...base, ...cache } }));
-    return path;
-  };
+/** The configuration as given, with the cache on (memory + a disk tier in the temporary folder) or off. */
+async function writeConfigs(directory: string): Promise<{ cached: string; uncached: string }> {
   return {
-    cached: await write('cached', { enabled: true, shared: 'disk', disk: { directory: join(directory, 'cache') } }),
-    uncached: await write('uncached', { enabled: false }),
+    cached: await writeBenchConfig(directory, 'cached', { enabled: true, shared: 'disk', disk: { directory: join(directory, 'cache') } }),
+    uncached: await writeBenchConfig(directory, 'uncached', { enabled: false }),
   };
 }
 

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse, stringify } from 'yaml';
-import { loadConfig, resolveConfigFile } from '../core/config/load-config.js';
+import { loadConfig } from '../core/config/load-config.js';
 import { createLogger } from '../core/logger.js';
+import { writeBenchConfig } from './support/bench-config.js';
 import { DEFAULT_BENCH_DATABASE_URL } from './support/bench-options.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { mergeResults, runLoad, TileCycle, toSideStats, type FetchTile, type LoadResult } from './support/load-runner.js';
@@ -100,13 +100,11 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
     return 0;
   }
   const databaseUrl = process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
-  // The child server reads a copy of the configuration with the tile cache off: every tile, vector
-  // and raster, is computed, so the rates compare the uncached paths.
+  // The child server reads a copy of the configuration with the tile cache off (every tile, vector
+  // and raster, is computed, so the rates compare the uncached paths) and no rate limit on loopback.
   const directory = await mkdtemp(join(tmpdir(), 'planmap-raster-bench-'));
   onCleanup(() => rm(directory, { recursive: true, force: true }));
-  const configFile = join(directory, 'config.yaml');
-  const raw = parse(await readFile(resolveConfigFile(process.env.CONFIG_FILE), 'utf8')) as { cache?: Record<string, unknown> };
-  await writeFile(configFile, stringify({ ...raw, cache: { ...raw.cache, enabled: false } }));
+  const configFile = await writeBenchConfig(directory, 'config', { enabled: false });
   process.env.CONFIG_FILE = configFile;
 
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });

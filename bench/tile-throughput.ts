@@ -22,6 +22,7 @@ import { selectTileLists, type TileList } from './support/tile-list.js';
 import { createWrkSide, wrkThreadCount } from './support/wrk-load.js';
 import type { ZoomMeasurement } from './support/zoom-measurement.js';
 import { progress, runBenchmark, type Cleanup } from './support/run-benchmark.js';
+import { writeBenchConfig } from './support/bench-config.js';
 
 /**
  * `npm run bench:tiles`: tiles per second of the server's ST_AsMVT statement run directly
@@ -40,7 +41,11 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   }
   // Before anything slow, so that a missing wrk or pgbench is reported at once.
   const tools = options.load === 'c' ? await findLoadTools(process.env) : null;
-  // The same configuration the child server reads (CONFIG_FILE), pointed at the bench database.
+  // The child server reads a copy of the configuration with the tile cache off (this benchmark
+  // measures computing tiles; bench:cache measures the cache) and no rate limit on loopback.
+  const directory = await mkdtemp(join(tmpdir(), 'planmap-tile-bench-'));
+  onCleanup(() => rm(directory, { recursive: true, force: true }));
+  process.env.CONFIG_FILE = await writeBenchConfig(directory, 'config', { enabled: false });
   const config = loadConfig({ ...process.env, DATABASE_URL: options.databaseUrl });
   const tileset = findTileset(config, options.zooms);
   const logger = createLogger('bench', process.env.LOG_LEVEL ?? 'warn');

@@ -6,9 +6,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { TileCoord } from '../../core/grid/tile-matrix-set.js';
-import { findFreePort, stopChild } from './cached-server.js';
 import { MissingToolError } from './load-tools.js';
-import type { ServerProcess } from './server-process.js';
+import { findFreePort, stopChild, type ServerProcess } from './server-process.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -20,30 +20,43 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+export interface StartServerOptions {
+  /** CONFIG_FILE for the server (default: config/default.yaml). */
+  readonly configFile?: string;
+  /** Compile first (default); false when compileServer() ran once for several servers. */
+  readonly compile?: boolean;
+}
+
+/**
+ * Compiles the project for the benchmark's servers, which run as `npm start` runs them:
+ * compiled JavaScript, not the tsx loader (whose keepNames wrappers show up in a profile of the
+ * hot path). tsc reports type errors (printed) but still emits: a type error in a file the server
+ * does not load must not stop a benchmark; a server that cannot start fails later anyway.
+ */
+export function compileServer(): void {
+  try {
+    execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: projectRoot, stdio: 'inherit' });
+  } catch (error) {
+    if (!existsSync(join(projectRoot, 'dist', 'server', 'main.js'))) throw error;
+    console.error('bench: tsc reported errors (above); running the JavaScript it emitted');
+  }
+}
+
 /**
  * Starts the real server (`server/main.ts`) as a child process on a free port, on the given
  * database, and resolves once GET /ready answers 200. Its log (LOG_LEVEL=warn) goes to our
  * stderr, so the printed table stays clean. Rejects, after stopping it, when the server exits
  * or is not ready in time.
  */
-export async function startServer(databaseUrl: string): Promise<ServerProcess> {
+export async function startServer(databaseUrl: string, { configFile, compile = true }: StartServerOptions = {}): Promise<ServerProcess> {
   const port = await findFreePort();
   // BENCH_SERVER_NODE_ARGS passes flags to the server's node only (e.g. "--cpu-prof
   // --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS does not allow), to profile it under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // The server runs as `npm start` runs it: compiled JavaScript, not the tsx loader (whose
-  // keepNames wrappers show up in a profile of the hot path).
-  try {
-    execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: projectRoot, stdio: 'inherit' });
-  } catch (error) {
-    // tsc reports type errors (printed above) but still emits: a type error in a file the server
-    // does not load must not stop a benchmark. A server that cannot start fails below anyway.
-    if (!existsSync(join(projectRoot, 'dist', 'server', 'main.js'))) throw error;
-    console.error('bench: tsc reported errors (above); running the JavaScript it emitted');
-  }
+  if (compile) compileServer();
   const child = spawn(process.execPath, [...nodeArgs, join('dist', 'server', 'main.js')], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...(configFile ? { CONFIG_FILE: configFile } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(process.stderr);
@@ -82,7 +95,7 @@ function readyStatus(baseUrl: string): Promise<number | null> {
   });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
@@ -98,7 +111,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** A port nothing listens on now: the OS picks one, we release it for the server. */
-async function findFreePort(): Promise<number> {
+export async function findFreePort(): Promise<number> {
   const probe = createServer();
   probe.listen(0, '127.0.0.1');
   await once(probe, 'listening');
