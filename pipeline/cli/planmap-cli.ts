@@ -14,6 +14,7 @@ import { JOBS_USAGE, runJobsCommand } from './jobs-command.js';
 import { runTokensCommand, TOKENS_USAGE } from './tokens-command.js';
 import { runSeedCommand, SEED_USAGE } from './seed-command.js';
 import { EXPORT_MBTILES_USAGE, runExportMbtilesCommand } from './export-mbtiles-command.js';
+import { fileEta } from './file-eta.js';
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
@@ -81,20 +82,29 @@ async function main(argv: string[]): Promise<number> {
 
 async function runImport(pool: Pool, config: AppConfig, datasetId: string): Promise<number> {
   const bar = new SingleBar({
-    format: '{file} | {value} features | {speed} features/s | {duration_formatted}',
+    format: '{file} | {value} features | {speed} features/s | {duration_formatted}{eta}',
     stream: process.stderr,
     noTTYOutput: false,
   });
-  let file = '';
   const started = Date.now();
-  bar.start(0, 0, { file: '', speed: 0 });
+  // The current file's own start, for its rate and ETA (files can differ a lot in speed).
+  let file = '';
+  let fileStarted = started;
+  bar.start(0, 0, { file: '', speed: 0, eta: '' });
   const result = await importDataset(pool, config, datasetId, {
     trigger: 'cli',
     startedBy: process.env.USER ?? 'cli',
     onProgress: (progress) => {
-      file = progress.file;
+      if (progress.file !== file) {
+        file = progress.file;
+        fileStarted = Date.now();
+      }
       const seconds = (Date.now() - started) / 1000;
-      bar.update(progress.featuresDone, { file, speed: Math.round(progress.featuresDone / Math.max(seconds, 0.001)) });
+      bar.update(progress.featuresDone, {
+        file: file || progress.phase,
+        speed: Math.round(progress.featuresDone / Math.max(seconds, 0.001)),
+        eta: fileEta(progress.features, progress.fileFeatures, (Date.now() - fileStarted) / 1000),
+      });
     },
   }, createLogger('planmap-cli', process.env.LOG_LEVEL ?? 'warn')).finally(() => bar.stop());
   console.log(formatQaReport(result.report));

@@ -46,6 +46,8 @@ export interface ImportProgress {
   readonly file: string;
   /** Features read from `file` so far. */
   readonly features: number;
+  /** Features `file` says it holds (FeatureSource.featureCount), for an ETA; null when unknown. */
+  readonly fileFeatures: number | null;
   /** Features read from all files so far. */
   readonly featuresDone: number;
   /** The delivery's files as resolved from `source.path`, and how many are read completely. */
@@ -107,8 +109,8 @@ async function runImport(client: PoolClient, config: AppConfig, dataset: Dataset
   await client.query(stagingTableDdl(staging));
   let featuresRead = 0;
   let filesDone = 0;
-  const progress = (phase: ImportPhase, file = '', features = 0) =>
-    options.onProgress?.({ phase, file, features, featuresDone: featuresRead + features, files, filesDone });
+  const progress = (phase: ImportPhase, file = '', features = 0, fileFeatures: number | null = null) =>
+    options.onProgress?.({ phase, file, features, fileFeatures, featuresDone: featuresRead + features, files, filesDone });
   await progress('read');
   const fields = new Map<string, FieldInfo>();
   const deliveryFindings: QaFinding[] = [];
@@ -118,7 +120,7 @@ async function runImport(client: PoolClient, config: AppConfig, dataset: Dataset
         for (const field of opened.source.fields) mergeField(fields, field, opened.source.file);
         featuresRead += await copyToStaging(client, staging, opened.source, opened.srid, {
           signal: options.signal,
-          onProgress: ({ features }) => void progress('read', opened.source.file, features),
+          onProgress: ({ features }) => void progress('read', opened.source.file, features, opened.source.featureCount),
         });
       } finally {
         await opened.source.close();

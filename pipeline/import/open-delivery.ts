@@ -109,6 +109,7 @@ function relabelSource(source: FeatureSource, dir: string, zipPath: string): Fea
     file,
     crs: source.crs,
     fields: source.fields,
+    featureCount: source.featureCount,
     close: () => source.close(),
     async *features(signal?: AbortSignal): AsyncGenerator<SourceFeature> {
       try {

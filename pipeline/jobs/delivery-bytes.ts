@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import type { ImportProgress } from '../import/import-dataset.js';
 
 /** Files that belong to a Shapefile besides the .shp, read along with it. */
 const SHAPEFILE_PARTS = new Set(['.shp', '.shx', '.dbf', '.prj', '.cpg']);
@@ -35,4 +36,13 @@ async function folderBytes(folder: string): Promise<number> {
     if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
   }
   return total;
+}
+
+/**
+ * How far into the file being read the import is, in bytes, when the file says how many features
+ * it holds: features are about the same size, so the share read is the share of its bytes.
+ */
+export function bytesIntoFile(size: number | undefined, progress: Pick<ImportProgress, 'phase' | 'features' | 'fileFeatures'>): number {
+  if (size === undefined || progress.phase !== 'read' || !progress.fileFeatures) return 0;
+  return Math.round(size * Math.min(1, progress.features / progress.fileFeatures));
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { importDataset, type ImportOptions, type ImportPhase, type ImportProgress } from '../import/import-dataset.js';
 import { ImportRunningError } from '../import/import-lock.js';
 import { DEFAULT_STALE_AFTER_MS, markAbandonedJobs } from './abandoned-jobs.js';
-import { deliveryBytes } from './delivery-bytes.js';
+import { bytesIntoFile, deliveryBytes } from './delivery-bytes.js';
 import type { ImportJob } from './import-job.js';
 import { failUnfinishedJob, queueImportJob, recordHeartbeat, recordProgress, type ProgressUpdate } from './job-store.js';
 import { ProgressWriter } from './progress-writer.js';
@@ -210,7 +210,7 @@ function progressRecorder(writer: ProgressWriter<ProgressUpdate>, onError: (erro
         filesTotal: progress.files.length,
         filesDone: progress.filesDone,
         bytesTotal: sum(sizes),
-        bytesDone: sum(sizes.slice(0, progress.filesDone)),
+        bytesDone: sum(sizes.slice(0, progress.filesDone)) + bytesIntoFile(sizes[progress.filesDone], progress),
         featuresDone: progress.featuresDone,
       }, changedPhase);
     } catch (error) {

@@ -38,6 +38,12 @@ export interface FeatureSource {
   readonly crs: CrsHint | null;
   readonly fields: readonly FieldInfo[];
   /**
+   * How many features the file says it holds, known without reading them (a Shapefile's .shx,
+   * a GeoPackage table's row count), for progress and an ETA; null when only reading tells
+   * (GeoJSON). Records a Shapefile marks deleted are counted, so it is an upper bound there.
+   */
+  readonly featureCount: number | null;
+  /**
    * The features, once, in file order. Throws ImportError (naming file, feature and field) on
    * a record that cannot be read; aborting `signal` stops the iteration.
    */

@@ -59,6 +59,9 @@ class GeoJsonSource implements FeatureSource {
     readonly fields: readonly FieldInfo[],
   ) {}
 
+  /** Only reading the whole file would tell. */
+  readonly featureCount = null;
+
   async *features(signal?: AbortSignal): AsyncGenerator<SourceFeature> {
     const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
     stop.throwIfAborted();

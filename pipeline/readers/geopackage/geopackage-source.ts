@@ -46,6 +46,7 @@ export class GeoPackageFeatureSource implements GeoPackageSource {
   readonly crs: CrsHint | null;
   readonly fields: readonly FieldInfo[];
   readonly skippedColumns: readonly SkippedColumn[];
+  readonly featureCount: number;
   private readonly statement: Statement<unknown[], Row>;
   private rows: IterableIterator<Row> | null = null;
   private isClosed = false;
@@ -57,6 +58,7 @@ export class GeoPackageFeatureSource implements GeoPackageSource {
     this.crs = opened.crs;
     this.fields = Object.freeze(columns.attributes.map(fieldInfo));
     this.skippedColumns = Object.freeze(columns.skipped);
+    this.featureCount = Number(db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table)}`).get()!.n);
     const selected = [columns.primaryKey, geometry.name, ...columns.attributes.map((column) => column.name)].map(quoteIdentifier);
     this.statement = db
       .prepare<unknown[], Row>(`SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table)} ORDER BY ${quoteIdentifier(columns.primaryKey)}`)

@@ -49,6 +49,7 @@ export async function openWithOgr(path: string, options: OgrOptions = {}): Promi
     file: label,
     crs: source.crs,
     fields: source.fields,
+    featureCount: source.featureCount,
     features: (signal) => source.features(signal),
     close: async () => {
       await source.close();

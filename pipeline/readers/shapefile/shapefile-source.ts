@@ -45,6 +45,7 @@ export class ShapefileFeatureSource implements ShapefileSource {
   readonly crs: CrsHint | null;
   readonly fields: readonly FieldInfo[];
   readonly encoding: DbfEncoding;
+  readonly featureCount: number;
   private state: 'ready' | 'read' | 'closed' = 'ready';
 
   constructor(private readonly opened: OpenedShapefile) {
@@ -52,6 +53,7 @@ export class ShapefileFeatureSource implements ShapefileSource {
     this.crs = opened.crs;
     this.fields = opened.fields.map(fieldInfo);
     this.encoding = opened.encoding;
+    this.featureCount = opened.indexedRecords;
   }
 
   features(signal?: AbortSignal): AsyncIterable<SourceFeature> {

@@ -38,6 +38,12 @@ describe('openGeoJson (pipeline/readers/geojson)', () => {
       expect(features.map((feature) => [feature.index, feature.properties.DLBM])).to.deep.equal([[1, '0101'], [2, '0702'], [3, 1104]]);
     });
 
+    it('does not claim a feature count: only reading the whole file would tell', async () => {
+      const source = await openGeoJson(path);
+      await source.close();
+      expect(source.featureCount).to.equal(null);
+    });
+
     it('passes Chinese text through exactly, and nested values as their JSON text', async () => {
       const features = await readAllFeatures(path);
       expect(features.map((feature) => feature.properties)).to.deep.equal([

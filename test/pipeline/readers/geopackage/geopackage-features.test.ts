@@ -71,6 +71,12 @@ describe('openGeoPackage: features (pipeline/readers/geopackage)', () => {
       expect(source.crs).to.deep.equal({ kind: 'epsg', code: 4527 });
     });
 
+    it('says how many features the table holds before any is read (progress, ETA)', async () => {
+      const source = await openGeoPackage(path);
+      await source.close();
+      expect(source.featureCount).to.equal(3);
+    });
+
     it('lists the attribute columns as fields, without fid and geometry', async () => {
       const source = await openGeoPackage(path);
       await source.close();

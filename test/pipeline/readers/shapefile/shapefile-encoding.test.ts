@@ -34,6 +34,12 @@ describe('openShapefile: attribute encoding (pipeline/readers/shapefile)', () =>
       expect(source.encoding).to.deep.equal({ label: 'gb18030', declared: 'GBK', origin: 'cpg' });
       expect(names(await readAll(source))).to.deep.equal(EXPECTED_NAMES);
     });
+
+    it('says how many features it holds before any is read, from the .shx (progress, ETA)', async () => {
+      const source = await openShapefile(await writeShapefile(dir, 'dltb', PARCELS, { encoding: 'gbk', cpg: true }));
+      await source.close();
+      expect(source.featureCount).to.equal(PARCELS.length);
+    });
   });
 
   for (const cpg of ['936', 'CP936', 'cp936', 'ANSI 936', 'gb2312', 'GB18030', ' gbk\r\n']) {
