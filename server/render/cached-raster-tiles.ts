@@ -31,12 +31,14 @@ export class CachedRasterTiles implements RasterTileService {
     const style = this.deps.styles.get(styleId);
     // Validated before the key is built: a tile outside the grid or zoom range is a 404, never a cache entry.
     checkTile(style, tile, grid);
-    const key = this.keyFor(style, tile, grid, options);
+    // One catalog for the key and the drawing: the image is of exactly the versions the key names.
+    const catalog = this.deps.catalog();
+    const key = this.keyFor(style, tile, grid, options, catalog);
     const cached =
       this.deps.tileCache.peek(key) ??
       (await this.deps.tileCache.getOrCompute(
         key,
-        async (computeSignal) => encodeTile(await this.deps.renderer.render(styleId, tile, grid, options, computeSignal), { gzipLevel: null }),
+        async (computeSignal) => encodeTile(await this.deps.renderer.render(styleId, tile, grid, { ...options, catalog }, computeSignal), { gzipLevel: null }),
         signal,
       ));
     if (!cached.body) throw new Error(`raster tile ${key.id} is cached without an image`);
@@ -44,8 +46,8 @@ export class CachedRasterTiles implements RasterTileService {
   }
 
   /** Public for seeding and exports (server/seed): tiles they store are this route's hits. */
-  keyFor(style: StyleInfo, tile: TileCoord, grid: TileMatrixSet, options: Pick<RasterOptions, 'format' | 'scale'>): TileKey {
-    const served = new Map(this.deps.catalog().list().map((layer) => [layer.id, layer]));
+  keyFor(style: StyleInfo, tile: TileCoord, grid: TileMatrixSet, options: Pick<RasterOptions, 'format' | 'scale'>, catalog = this.deps.catalog()): TileKey {
+    const served = new Map(catalog.list().map((layer) => [layer.id, layer]));
     const versions = [`r${style.revision}`];
     for (const tilesetId of style.sourceTilesets) {
       const layer = served.get(tilesetId);

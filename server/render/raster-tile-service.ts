@@ -1,4 +1,5 @@
 import type { TileCoord, TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
+import type { TilesetCatalog } from '../sources/tileset-catalog.js';
 
 /** Image formats a raster tile can be encoded in (the URL extension, `jpg` for JPEG). */
 export type RasterFormat = 'png' | 'webp' | 'jpg';
@@ -18,6 +19,13 @@ export interface RasterOptions {
   readonly format: RasterFormat;
   /** When given, receives the milliseconds spent in each step (Server-Timing, bench). */
   readonly timings?: RenderTimings;
+  /**
+   * The tileset catalog to draw from; default the current one. The raster cache passes the one
+   * its key was made from, so an image is always of the versions its key names, even when a
+   * publish rebuilds the catalog while it is drawn (a rollback would otherwise find newer data
+   * under the old key).
+   */
+  readonly catalog?: TilesetCatalog;
 }
 
 /** Milliseconds spent in each step of one render. A tile served from a cache leaves them 0. */

@@ -63,7 +63,7 @@ export class StyleRasterRenderer implements RasterTileService {
     const size = RASTER_TILE_SIZE_PIXELS * options.scale;
 
     const started = performance.now();
-    const vectorTiles = await this.fetchVectorTiles(style, tile, grid, signal);
+    const vectorTiles = await this.fetchVectorTiles(style, tile, grid, options.catalog ?? this.catalog(), signal);
     const fetched = performance.now();
 
     const features = new Map<string, TileFeatures>();
@@ -109,8 +109,7 @@ export class StyleRasterRenderer implements RasterTileService {
    * not published yet has no data (and no tile is asked for); one whose zoom range starts above
    * this zoom draws nothing here, as in MapLibre; one that ends below is overzoomed.
    */
-  private fetchVectorTiles(style: StyleInfo, tile: TileCoord, grid: TileMatrixSet, signal?: AbortSignal) {
-    const catalog = this.catalog();
+  private fetchVectorTiles(style: StyleInfo, tile: TileCoord, grid: TileMatrixSet, catalog: TilesetCatalog, signal?: AbortSignal) {
     const served = new Set(catalog.list().map((layer) => layer.id));
     return Promise.all(
       style.sourceTilesets.filter((id) => served.has(id)).map(async (tilesetId) => {

@@ -42,6 +42,9 @@ describe('raster tiles through the tile cache (server/render/cached-raster-tiles
   let renders: number;
   let vectorReads: number;
   let raster: CachedRasterTiles;
+  /** The catalog each render was told to draw from, and a hook that runs as a render starts. */
+  let drawnFrom: (TilesetCatalog | undefined)[];
+  let duringRender: (() => void) | undefined;
   const tile = () => tileAt(WebMercatorQuad, 15, GRID_WEST + 0.01, GRID_SOUTH + 0.01);
 
   before(async () => {
@@ -57,6 +60,8 @@ describe('raster tiles through the tile cache (server/render/cached-raster-tiles
     current = fixture.catalog;
     renders = 0;
     vectorReads = 0;
+    drawnFrom = [];
+    duringRender = undefined;
     const cacheReads = { tileCache, tileKeys, gzipLevel: 6 };
     const renderer = new StyleRasterRenderer({
       styles: fixture.styles,
@@ -69,6 +74,8 @@ describe('raster tiles through the tile cache (server/render/cached-raster-tiles
     const counting: RasterTileService = {
       render: (...args) => {
         renders++;
+        drawnFrom.push(args[3].catalog);
+        duringRender?.();
         return renderer.render(...args);
       },
     };
@@ -102,6 +109,22 @@ describe('raster tiles through the tile cache (server/render/cached-raster-tiles
     current = fixture.catalog;
     await raster.render('landuse', tile(), WebMercatorQuad, PNG);
     expect(renders).to.equal(2);
+  });
+
+  it('draws from the catalog its key was made from, even when a publish swaps the catalog mid-render', async () => {
+    const landuse = current.list().find((layer) => layer.id === 'landuse')!;
+    const before = current;
+    duringRender = () => {
+      current = withVersion(fixture.catalog, 'landuse', landuse.info.dataVersion + 1);
+    };
+    await raster.render('landuse', tile(), WebMercatorQuad, PNG);
+    expect(drawnFrom).to.have.length(1);
+    expect(drawnFrom[0]).to.equal(before);
+    // Back at the version the key named (a rollback): the image is a hit, and it was drawn from that version.
+    duringRender = undefined;
+    current = before;
+    await raster.render('landuse', tile(), WebMercatorQuad, PNG);
+    expect(renders).to.equal(1);
   });
 
   it('reads the vector tiles through the same cache as /tiles, so a second style reuses them', async () => {
