@@ -46,7 +46,7 @@ export class GeoPackageFeatureSource implements GeoPackageSource {
   readonly crs: CrsHint | null;
   readonly fields: readonly FieldInfo[];
   readonly skippedColumns: readonly SkippedColumn[];
-  readonly featureCount: number;
+  readonly featureCount: number | null;
   private readonly statement: Statement<unknown[], Row>;
   private rows: IterableIterator<Row> | null = null;
   private isClosed = false;
@@ -58,7 +58,7 @@ export class GeoPackageFeatureSource implements GeoPackageSource {
     this.crs = opened.crs;
     this.fields = Object.freeze(columns.attributes.map(fieldInfo));
     this.skippedColumns = Object.freeze(columns.skipped);
-    this.featureCount = Number(db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table)}`).get()!.n);
+    this.featureCount = countRows(db, table);
     const selected = [columns.primaryKey, geometry.name, ...columns.attributes.map((column) => column.name)].map(quoteIdentifier);
     this.statement = db
       .prepare<unknown[], Row>(`SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table)} ORDER BY ${quoteIdentifier(columns.primaryKey)}`)
@@ -137,4 +137,17 @@ export function describeSqliteError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   return typeof code === 'string' ? `${message} (${code})` : message;
+}
+
+/**
+ * The table's row count, for progress; null when SQLite cannot count it. Counting reads every
+ * page of the table: a damaged page is reported by the reading itself, naming the feature, not
+ * here at open.
+ */
+function countRows(db: Database, table: string): number | null {
+  try {
+    return Number(db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table)}`).get()!.n);
+  } catch {
+    return null;
+  }
 }
