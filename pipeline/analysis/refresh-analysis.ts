@@ -9,7 +9,7 @@ import { conflictInputIds, readAnalysisInputs, readLiveDatasets, sameVersions } 
 import { CHANGE_COLUMNS, compareVersions, insertChangeRows, storeChangeSummary, type ChangeSummaryRow } from './compare-versions.js';
 import { computeConflicts, CONFLICT_COLUMNS, insertConflictRows, type ConflictSummary } from './compute-conflicts.js';
 import { createCountyTable } from './county-assignment.js';
-import { publishDerivedVersion } from './derived-version.js';
+import { publishFilledVersion } from '../publish/filled-version.js';
 import { computeLanduseStatistics } from './landuse-statistics.js';
 
 /**
@@ -128,7 +128,7 @@ async function refreshConflicts(client: PoolClient, config: AppConfig, logger: L
   const dataset = findDataset(config, subject);
   let version: number | null = null;
   if (summary.checked && dataset) {
-    ({ version } = await publishDerivedVersion(client, dataset, CONFLICT_COLUMNS, (table) => insertConflictRows(client, table, runId)));
+    ({ version } = await publishFilledVersion(client, dataset, CONFLICT_COLUMNS, (table) => insertConflictRows(client, table, runId)));
   }
   await client.query(
     `UPDATE meta.analysis_runs SET output_dataset = $2, output_version = $3, summary = $4, finished_at = now() WHERE id = $1`,
@@ -160,7 +160,7 @@ async function refreshComparison(client: PoolClient, config: AppConfig, comparis
   const options = { datasetId: comparison.dataset, fromVersion, toVersion: live.version, keyField: comparison.keyField, toleranceM: comparison.toleranceM, areaMethod: config.analysis.areaMethod };
   await compareVersions(client, options);
   const summary = await storeChangeSummary(client, options);
-  const { version } = await publishDerivedVersion(client, target, CHANGE_COLUMNS, (table) => insertChangeRows(client, table, options));
+  const { version } = await publishFilledVersion(client, target, CHANGE_COLUMNS, (table) => insertChangeRows(client, table, options));
   await client.query(
     `UPDATE meta.analysis_runs SET output_dataset = $2, output_version = $3, summary = $4, finished_at = now() WHERE id = $1`,
     [runId, target.id, version, JSON.stringify(summary)],

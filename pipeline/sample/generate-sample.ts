@@ -1,9 +1,9 @@
 import type { AppConfig } from '../../core/config/load-config.js';
 import type { DatasetConfig } from '../../core/config/schema.js';
-import { qualifiedVersionTable, versionTableDdl, type AttributeColumn } from '../../core/db/dataset-layout.js';
+import type { AttributeColumn } from '../../core/db/dataset-layout.js';
 import type { Pool, PoolClient } from '../../core/db/pool.js';
 import type { Logger } from '../../core/logger.js';
-import { publishVersion, pruneVersions, registerVersion, reserveVersion, upsertDataset } from '../publish/dataset-versions.js';
+import { publishFilledVersion } from '../publish/filled-version.js';
 import { createSampleParcels } from '../delivery/sample-parcels.js';
 
 /**
@@ -73,11 +73,11 @@ export async function generateSample(
     await client.query('SET LOCAL statement_timeout = 0');
     // The same parcels the delivery generator writes: one SQL for both (pipeline/delivery/sample-parcels.ts).
     await createSampleParcels(client, options);
-    const countyResult = await writeVersion(client, county, COUNTY_COLUMNS, async (table) => {
+    const countyResult = await publishFilledVersion(client, county, COUNTY_COLUMNS, async (table) => {
       await client.query(`INSERT INTO ${table} ("XZQDM", "XZQMC", geom)
         SELECT code, name, ST_Multi(ST_Transform(geom_gk, 4490)) FROM sample_county ORDER BY code`);
     });
-    const landuseResult = await writeVersion(client, landuse, LANDUSE_COLUMNS, async (table) => {
+    const landuseResult = await publishFilledVersion(client, landuse, LANDUSE_COLUMNS, async (table) => {
       await insertParcels(client, table);
     });
     await client.query('COMMIT');
@@ -95,22 +95,6 @@ function findDataset(config: AppConfig, id: string): DatasetConfig {
   const dataset = config.datasets.find((candidate) => candidate.id === id);
   if (!dataset) throw new Error(`${config.configFile}: the sample needs a dataset "${id}" in datasets`);
   return dataset;
-}
-
-async function writeVersion(
-  client: PoolClient,
-  dataset: DatasetConfig,
-  columns: readonly AttributeColumn[],
-  fill: (qualifiedTable: string) => Promise<void>,
-): Promise<{ version: number; featureCount: number }> {
-  await upsertDataset(client, dataset);
-  const version = await reserveVersion(client, dataset.id);
-  await client.query(versionTableDdl(dataset.id, version, columns));
-  await fill(qualifiedVersionTable(dataset.id, version));
-  const { featureCount } = await registerVersion(client, { datasetId: dataset.id, version, importJobId: null });
-  await publishVersion(client, dataset.id, version);
-  await pruneVersions(client, dataset.id, dataset.keepVersions);
-  return { version, featureCount };
 }
 
 /** The parcels of `sample_parcel` (see createSampleParcels) as rows of the version table. */

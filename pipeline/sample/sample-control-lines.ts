@@ -10,7 +10,7 @@ import { createLandUseTable } from '../delivery/landuse-table.js';
 import { createMillimetreFunctions } from '../delivery/millimetre-grid.js';
 import { createPlanningTables } from '../delivery/planning-tables.js';
 import { createSampleParcels } from '../delivery/sample-parcels.js';
-import { publishDerivedVersion } from '../analysis/derived-version.js';
+import { publishFilledVersion } from '../publish/filled-version.js';
 import type { SampleOptions } from './generate-sample.js';
 
 /**
@@ -51,7 +51,7 @@ export async function generateSampleControlLines(
       const layer = DELIVERY_LAYERS.find((candidate) => candidate.key === key)!;
       const dataset = config.datasets.find((candidate) => candidate.id === id)!;
       const columns = layer.fields.map(columnOf);
-      published[id] = await publishDerivedVersion(client, dataset, columns, async (table) => {
+      published[id] = await publishFilledVersion(client, dataset, columns, async (table) => {
         const names = columns.map((column) => escapeIdentifier(column.name)).join(', ');
         await client.query(`INSERT INTO ${table} (${names}, geom)
           SELECT ${names}, ST_Multi(ST_Transform(geom_gk, 4490)) FROM ${layer.table} ORDER BY county_code, seq`);

@@ -92,18 +92,20 @@ function project(grid: TileMatrixSet, longitude: number, latitude: number): [num
 
 const finite = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
 
+/** `[west, south, east, north]` in degrees, each problem named (purge and seed requests). */
+export const bboxSchema = z
+  .tuple([finite, finite, finite, finite], { error: 'must be [west, south, east, north] in degrees' })
+  .superRefine(([west, south, east, north], ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (west < -180 || west > 180 || east < -180 || east > 180) fail('west and east must lie in [-180, 180] degrees');
+    else if (south < -90 || south > 90 || north < -90 || north > 90) fail('south and north must lie in [-90, 90] degrees');
+    else if (west >= east) fail(`west (${west}) must be less than east (${east})`);
+    else if (south >= north) fail(`south (${south}) must be less than north (${north})`);
+  });
+
 const purgeBodySchema = z.strictObject({
   tileset: z.string({ error: 'is required: a tileset id' }),
-  bbox: z
-    .tuple([finite, finite, finite, finite], { error: 'must be [west, south, east, north] in degrees' })
-    .superRefine(([west, south, east, north], ctx) => {
-      const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-      if (west < -180 || west > 180 || east < -180 || east > 180) fail('west and east must lie in [-180, 180] degrees');
-      else if (south < -90 || south > 90 || north < -90 || north > 90) fail('south and north must lie in [-90, 90] degrees');
-      else if (west >= east) fail(`west (${west}) must be less than east (${east})`);
-      else if (south >= north) fail(`south (${south}) must be less than north (${north})`);
-    })
-    .optional(),
+  bbox: bboxSchema.optional(),
   zooms: z
     .tuple([z.number().int().min(0).max(MAX_ZOOM), z.number().int().min(0).max(MAX_ZOOM)], {
       error: `must be [min, max] zoom levels, integers 0 to ${MAX_ZOOM}`,

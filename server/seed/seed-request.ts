@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BadRequestError } from '../../core/errors.js';
 import { MAX_ZOOM, tileMatrixSets, WebMercatorQuad, type Bounds } from '../../core/grid/tile-matrix-set.js';
 import { RASTER_FORMATS, type RasterFormat } from '../render/raster-tile-service.js';
+import { bboxSchema } from '../cache/tile-selection.js';
 
 /**
  * What to pre-compute (seed) or package (export): a tileset's vector tiles or a style's raster
@@ -22,22 +23,12 @@ export interface SeedRequest {
 
 const FIELDS = 'tileset | style, bbox | county, zooms, grid?, format?, scale?';
 
-const finite = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
 const zoom = z.number({ error: `must be an integer 0 to ${MAX_ZOOM}` }).int(`must be an integer 0 to ${MAX_ZOOM}`).min(0, `must be an integer 0 to ${MAX_ZOOM}`).max(MAX_ZOOM, `must be an integer 0 to ${MAX_ZOOM}`);
 
 const requestSchema = z.strictObject({
   tileset: z.string({ error: 'must be a tileset id' }).min(1, 'must be a tileset id').optional(),
   style: z.string({ error: 'must be a style id' }).min(1, 'must be a style id').optional(),
-  bbox: z
-    .tuple([finite, finite, finite, finite], { error: 'must be [west, south, east, north] in degrees' })
-    .superRefine(([west, south, east, north], ctx) => {
-      const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-      if (west < -180 || west > 180 || east < -180 || east > 180) fail('west and east must lie in [-180, 180] degrees');
-      else if (south < -90 || south > 90 || north < -90 || north > 90) fail('south and north must lie in [-90, 90] degrees');
-      else if (west >= east) fail(`west (${west}) must be less than east (${east})`);
-      else if (south >= north) fail(`south (${south}) must be less than north (${north})`);
-    })
-    .optional(),
+  bbox: bboxSchema.optional(),
   county: z.string({ error: 'must be a six-digit county code' }).regex(/^\d{6}$/, 'must be a six-digit county code').optional(),
   zooms: z
     .tuple([zoom, zoom], { error: `must be [min, max] zoom levels, integers 0 to ${MAX_ZOOM}` })

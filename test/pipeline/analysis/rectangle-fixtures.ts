@@ -3,7 +3,7 @@ import type { AttributeColumn } from '../../../core/db/dataset-layout.js';
 import type { Pool } from '../../../core/db/pool.js';
 import { tileAtPoint, WebMercatorQuad, type TileCoord } from '../../../core/grid/tile-matrix-set.js';
 import { withClient } from '../../../core/db/with-client.js';
-import { publishDerivedVersion } from '../../../pipeline/analysis/derived-version.js';
+import { publishFilledVersion } from '../../../pipeline/publish/filled-version.js';
 import { silentLogger, testConfig } from '../../support/test-database.js';
 
 /**
@@ -59,7 +59,7 @@ export async function publishRectangles(
   return withClient(pool, silentLogger, async (client) => {
     await client.query('BEGIN');
     try {
-      const { version } = await publishDerivedVersion(client, dataset, columns, async (table) => {
+      const { version } = await publishFilledVersion(client, dataset, columns, async (table) => {
         for (const feature of features) {
           const names = columns.map((column) => `"${column.name}"`);
           const values = columns.map((column) => feature.attributes[column.name] ?? null);

@@ -1,15 +1,16 @@
 import type { DatasetConfig } from '../../core/config/schema.js';
 import { qualifiedVersionTable, versionTableDdl, type AttributeColumn } from '../../core/db/dataset-layout.js';
 import type { PoolClient } from '../../core/db/pool.js';
-import { publishVersion, pruneVersions, registerVersion, reserveVersion, upsertDataset } from '../publish/dataset-versions.js';
+import { publishVersion, pruneVersions, registerVersion, reserveVersion, upsertDataset } from './dataset-versions.js';
 
 /**
- * Publishes a derived dataset (conflicts, changes) exactly as imports publish theirs: a new
+ * Publishes a version whose rows are made in SQL rather than imported (the derived datasets
+ * conflicts and changes, the bundled sample) exactly as imports publish theirs: a new
  * `data.<id>__v<N>` table, registered, switched live with meta.publish_version (so tiles,
  * NOTIFY and rollback treat it like any other) and pruned to `keepVersions`. Runs in the
  * caller's transaction; `fill` receives the quoted table name and inserts the rows.
  */
-export async function publishDerivedVersion(
+export async function publishFilledVersion(
   client: PoolClient,
   dataset: DatasetConfig,
   columns: readonly AttributeColumn[],
