@@ -62,15 +62,20 @@ export function createApp(deps: AppDeps): RequestListener {
     deps.access ??
     new AccessControl({ config, pool: deps.pool, logger, authenticator: deps.authenticator ?? createAuthenticator({ pool: deps.pool, logger, bootstrapToken: process.env.ADMIN_TOKEN }) });
   const expressApp = createExpressApp({ ...deps, metrics: tileServing.metrics, access });
-  const serveVectorTile = createVectorTileRoute({ ...deps, ...tileServing, access });
-  return withRequestIds(logger, (req, res) => {
-    const url = req.url ?? '/';
-    if (url.length > config.server.maxPathLength) {
-      writeError(res, new BadRequestError(`request path longer than ${config.server.maxPathLength} characters`), url.slice(0, 80), logger);
-      return;
-    }
-    if (!serveVectorTile(req, res)) expressApp(req, res);
-  });
+  const vectorTiles = createVectorTileRoute({ ...deps, ...tileServing, access });
+  const { maxPathLength } = config.server;
+  return withRequestIds(
+    logger,
+    (req, res) => {
+      const url = req.url ?? '/';
+      if (url.length > maxPathLength) {
+        writeError(res, new BadRequestError(`request path longer than ${maxPathLength} characters`), url.slice(0, 80), logger);
+        return;
+      }
+      if (!vectorTiles.serve(req, res)) expressApp(req, res);
+    },
+    (req, res, requestId) => (req.url ?? '').length <= maxPathLength && vectorTiles.serveCachedNow(req, res, requestId),
+  );
 }
 
 function createExpressApp({ config, pool, logger, catalog, admin, metrics, styles, raster, access }: AppDeps & { metrics: ServerMetrics; access: AccessControl }): Express {

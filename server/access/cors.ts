@@ -8,6 +8,9 @@ import { appendVary } from '../http/vary.js';
  * admin API: only the configured `origins`, echoed back with `Vary: Origin`. Tokens travel in
  * `Authorization`, not cookies, so credentials mode is never allowed.
  */
+/** Response headers a cross-origin script may read (the tile's validator, a rate limit's wait, the request id). */
+export const EXPOSED_HEADERS = 'ETag, Retry-After, X-Request-Id, Content-Encoding';
+
 export class CorsPolicy {
   private readonly origins: ReadonlySet<string>;
   private readonly anyOrigin: boolean;
@@ -23,7 +26,15 @@ export class CorsPolicy {
     if (allowed === null) return;
     res.setHeader('Access-Control-Allow-Origin', allowed);
     if (allowed !== '*') appendVary(res, 'Origin');
-    res.setHeader('Access-Control-Expose-Headers', 'ETag, Retry-After, X-Request-Id, Content-Encoding');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+  }
+
+  /**
+   * What `apply` would set, for a response written in one `writeHead`: the allowed origin
+   * (null: no CORS headers; anything but `*` also needs `Vary: Origin`) and the exposed headers.
+   */
+  allowedOriginFor(req: IncomingMessage, level: AccessLevel | null): string | null {
+    return this.allowedOrigin(req.headers.origin, level);
   }
 
   /**

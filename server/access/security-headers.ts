@@ -22,6 +22,13 @@ export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', DATA_POLICY);
 }
 
+/**
+ * The same headers as a flat `[name, value, ...]` list, for a response written with one
+ * `writeHead(status, list)` (the cached-tile fast path): Node then validates and stores no
+ * header one by one.
+ */
+export const DATA_SECURITY_HEADER_LIST: readonly string[] = [...COMMON.flat(), 'Content-Security-Policy', DATA_POLICY];
+
 /** For pages (HTML): the common headers, and frame-ancestors only, so a page's own policy governs what it loads. */
 export function setPageSecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of COMMON) res.setHeader(name, value);

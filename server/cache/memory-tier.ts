@@ -25,7 +25,7 @@ export class MemoryTier implements CacheTier {
   }
 
   /** Synchronous lookup for the hot path. */
-  peek(key: TileKey): CachedTile | undefined {
+  peek(key: Pick<TileKey, 'id'>): CachedTile | undefined {
     return this.lru.get(key.id)?.tile;
   }
 

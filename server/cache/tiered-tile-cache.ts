@@ -31,7 +31,7 @@ export class TieredTileCache implements TileCache {
     return this.flights.run(key.id, (flightSignal) => this.loadOrCompute(key, compute, flightSignal), signal);
   }
 
-  peek(key: TileKey): CachedTile | undefined {
+  peek(key: Pick<TileKey, 'id'>): CachedTile | undefined {
     const hit = this.memory?.peek(key);
     if (hit) this.observer.lookup('memory', 'hit');
     return hit;

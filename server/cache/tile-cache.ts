@@ -16,7 +16,7 @@ export interface TileCache {
    */
   getOrCompute(key: TileKey, compute: (signal: AbortSignal) => Promise<CachedTile>, signal?: AbortSignal): Promise<CachedTile>;
   /** The tile when the in-process tier holds it, synchronously (no I/O; counted as a memory hit). */
-  peek(key: TileKey): CachedTile | undefined;
+  peek(key: Pick<TileKey, 'id'>): CachedTile | undefined;
   /** The stored tile, or undefined; never computes. */
   get(key: TileKey): Promise<CachedTile | undefined>;
   /** Stores a tile in every tier (seeding). */

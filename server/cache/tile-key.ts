@@ -56,9 +56,16 @@ export function buildTileKey(parts: TileKeyParts): TileKey {
   }
   if (!Number.isInteger(parts.scale) || parts.scale < 1 || parts.scale > 4) throw new Error(`tile key scale ${parts.scale} is not 1 to 4`);
   const namespace = `${parts.tileset}/${parts.versions.join('+')}`;
+  return { ...parts, versions: [...parts.versions], id: tileKeyId(namespace, parts), namespace };
+}
+
+/**
+ * The id of a tile in a namespace that `buildTileKey` made (and checked). The hot path of
+ * cached tiles builds only this string: the namespace is made once per tileset and catalog.
+ */
+export function tileKeyId(namespace: string, parts: Pick<TileKeyParts, 'grid' | 'z' | 'x' | 'y' | 'format' | 'scale'>): string {
   const suffix = parts.scale === 1 ? '' : `@${parts.scale}x`;
-  const id = `${namespace}/${parts.grid}/${parts.z}/${parts.x}/${parts.y}.${parts.format}${suffix}`;
-  return { ...parts, versions: [...parts.versions], id, namespace };
+  return `${namespace}/${parts.grid}/${parts.z}/${parts.x}/${parts.y}.${parts.format}${suffix}`;
 }
 
 /** The inverse of `buildTileKey(...).id`; null for anything that is not such a key. */

@@ -45,18 +45,29 @@ function assignRequestId(req: IncomingMessage): string {
  * of tiles a second; writes and client errors at `info`; server errors and requests the client
  * abandoned at `warn`. `LOG_LEVEL=debug` shows every request.
  */
-export function withRequestIds(logger: Logger, listener: RequestListener): RequestListener {
+export function withRequestIds(logger: Logger, listener: RequestListener, answerNow?: SynchronousListener): RequestListener {
   return (req, res) => {
     const startedAt = process.hrtime.bigint();
     const id = requestIdOf(req);
+    if (answerNow?.(req, res, id)) {
+      // Answered in full before returning (it wrote X-Request-Id itself): nothing is left to watch.
+      logCompletion(logger, req, res, id, startedAt, res.writableEnded);
+      return;
+    }
     res.setHeader(REQUEST_ID_HEADER, id);
-    res.once('close', () => logCompletion(logger, req, res, id, startedAt));
+    res.once('close', () => logCompletion(logger, req, res, id, startedAt, res.writableFinished));
     listener(req, res);
   };
 }
 
-function logCompletion(logger: Logger, req: IncomingMessage, res: ServerResponse, id: string, startedAt: bigint): void {
-  const level = completionLevel(req, res);
+/**
+ * A handler that answers a request completely and synchronously, X-Request-Id included, or
+ * returns false having touched nothing (no header set, no listener added).
+ */
+export type SynchronousListener = (req: IncomingMessage, res: ServerResponse, requestId: string) => boolean;
+
+function logCompletion(logger: Logger, req: IncomingMessage, res: ServerResponse, id: string, startedAt: bigint, complete: boolean): void {
+  const level = completionLevel(req, res, complete);
   // The tile hot path: skip building the entry when nobody will read it.
   if (!logger.isLevelEnabled(level)) return;
   const url = req.url ?? '/';
@@ -68,12 +79,12 @@ function logCompletion(logger: Logger, req: IncomingMessage, res: ServerResponse
     status: res.statusCode,
     durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
   };
-  if (!res.writableFinished) logger[level](entry, 'request closed before the response was complete');
+  if (!complete) logger[level](entry, 'request closed before the response was complete');
   else logger[level](entry, res.statusCode >= 500 ? 'request failed' : 'request');
 }
 
-function completionLevel(req: IncomingMessage, res: ServerResponse): 'debug' | 'info' | 'warn' {
-  if (!res.writableFinished || res.statusCode >= 500) return 'warn';
+function completionLevel(req: IncomingMessage, res: ServerResponse, complete: boolean): 'debug' | 'info' | 'warn' {
+  if (!complete || res.statusCode >= 500) return 'warn';
   if (res.statusCode >= 400 || (req.method !== 'GET' && req.method !== 'HEAD')) return 'info';
   return 'debug';
 }

@@ -60,6 +60,9 @@ export async function sendVectorTile(req: IncomingMessage, res: ServerResponse, 
 export function acceptsGzip(req: IncomingMessage): boolean {
   const header = req.headers['accept-encoding'];
   if (!header || !header.includes('gzip')) return false;
+  // What browsers and map clients send ("gzip, deflate, br"): no q-values, so any listed coding
+  // is acceptable and gzip, listed, is preferred. Only headers with weights need the negotiator.
+  if (!header.includes(';')) return header.split(',').some((coding) => coding.trim().toLowerCase() === 'gzip');
   return new Negotiator(req).encodings(ENCODINGS)[0] === 'gzip';
 }
 

@@ -6,10 +6,13 @@ import type { TileServing } from '../cache/tile-serving.js';
 import { sendCachedTile, trySendCachedTileNow } from '../http/send-cached-tile.js';
 import { parseTilePath } from '../http/tile-path.js';
 import { writeError } from '../http/write-error.js';
-import { privateCacheControl, type AccessControl } from '../access/access-control.js';
+import type { AccessControl } from '../access/access-control.js';
 import { setSecurityHeaders } from '../access/security-headers.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
 import { appendVary } from '../http/vary.js';
+import type { SynchronousListener } from '../http/request-id.js';
+import { createCachedTileNow } from './cached-tile-now.js';
+import { VectorTilePlans } from './vector-tile-plans.js';
 
 export interface VectorTileRouteDeps extends TileServing {
   /** Read on every request, so a catalog rebuilt after a publish takes effect at once. */
@@ -22,6 +25,13 @@ export interface VectorTileRouteDeps extends TileServing {
 /** Handles a request, or returns false when it is not one of this route's. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+export interface VectorTileRoute {
+  /** A public tile the in-process cache holds (server/routes/cached-tile-now.ts). */
+  readonly serveCachedNow: SynchronousListener;
+  /** Every tile request, and the errors of bad ones. */
+  readonly serve: RouteHandler;
+}
+
 const PREFIX = '/tiles/';
 
 /**
@@ -32,27 +42,35 @@ const PREFIX = '/tiles/';
  * of an uncached z16 tile (bench/README.md). TileJSON (`/tiles/{tileset}.json`) and everything
  * else are left to Express.
  */
-export function createVectorTileRoute(deps: VectorTileRouteDeps): RouteHandler {
+export function createVectorTileRoute(deps: VectorTileRouteDeps): VectorTileRoute {
   const { catalog, logger } = deps;
-  return (req, res) => {
-    const url = req.url ?? '';
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url.startsWith(PREFIX)) return false;
-    const queryStart = url.indexOf('?');
-    const path = queryStart < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryStart);
-    if (path.endsWith('.json')) return false;
+  const plans = new VectorTilePlans(deps);
+  const serve: RouteHandler = (req, res) => {
+    const path = tilePathOf(req);
+    if (path === null) return false;
     setSecurityHeaders(res);
     // A client that goes away cancels its tile's statement; there is then nobody to answer.
     const clientGone = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) clientGone.abort();
     });
-    serveTile(req, res, path, catalog(), clientGone.signal, deps).catch((error: unknown) => {
+    serveTile(req, res, path, catalog(), plans, clientGone.signal, deps).catch((error: unknown) => {
       if (clientGone.signal.aborted) return;
       if (res.headersSent) res.destroy();
-      else writeError(res, error, url, logger);
+      else writeError(res, error, req.url ?? '', logger);
     });
     return true;
   };
+  return { serve, serveCachedNow: createCachedTileNow({ ...deps, plans, tilePathOf }) };
+}
+
+/** The path below `/tiles/` of a tile request (GET or HEAD, not TileJSON), without the query; else null. */
+function tilePathOf(req: IncomingMessage): string | null {
+  const url = req.url ?? '';
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || !url.startsWith(PREFIX)) return null;
+  const queryStart = url.indexOf('?');
+  const path = queryStart < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, queryStart);
+  return path.endsWith('.json') ? null : path;
 }
 
 /**
@@ -65,8 +83,9 @@ async function serveTile(
   res: ServerResponse,
   path: string,
   catalog: TilesetCatalog,
+  plans: VectorTilePlans,
   signal: AbortSignal,
-  { tileCache, tileKeys, metrics, gzipLevel, access }: TileServing & { access?: AccessControl | undefined },
+  { tileCache, metrics, gzipLevel, access }: TileServing & { access?: AccessControl | undefined },
 ): Promise<void> {
   const started = performance.now();
   access?.limit(req, res, 'tiles');
@@ -83,34 +102,22 @@ async function serveTile(
       await access.authorize(req, res, resource, { action: 'tiles.read', target: `tileset:${parsed.tilesetId}` });
     }
   }
-  const { source, layers } = catalog.resolve(parsed.tilesetId);
+  const plan = plans.planFor(catalog, parsed.tilesetId);
+  const { source } = plan;
   const { tile, grid } = parsed;
   if (tile.z < source.minzoom || tile.z > source.maxzoom) {
     throw new NotFoundError(`zoom ${tile.z} is outside tileset "${source.id}" (zoom ${source.minzoom} to ${source.maxzoom})`);
   }
-  const key = tileKeys.keyFor(parsed.tilesetId, layers, grid, tile);
-  const sharedCacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
-  const cacheControl = resource && resource.level !== 'public' ? privateCacheControl(sharedCacheControl) : sharedCacheControl;
+  const key = plan.keyFor(grid, tile);
   // A memory hit is answered before the first await: no promise, no later tick.
   const hit = tileCache.peek(key);
-  if (!hit || !trySendCachedTileNow(req, res, hit, cacheControl)) {
+  if (!hit || !trySendCachedTileNow(req, res, hit, plan.cacheControl)) {
     const cached = hit ?? (await tileCache.getOrCompute(
       key,
       async (computeSignal) => encodeTile(await source.getTile(tile, grid, computeSignal), { gzipLevel }),
       signal,
     ));
-    await sendCachedTile(req, res, cached, cacheControl);
+    await sendCachedTile(req, res, cached, plan.cacheControl);
   }
   metrics.observeTile(parsed.tilesetId, tile.z, (performance.now() - started) / 1000);
-}
-
-/** A composite tile is as fresh as its least cacheable member: the shortest max-age wins. */
-function shortestCacheControl(a: string, b: string): string {
-  return maxAge(b) < maxAge(a) ? b : a;
-}
-
-function maxAge(cacheControl: string): number {
-  if (/no-store|no-cache/.test(cacheControl)) return -1;
-  const match = /max-age=(\d+)/.exec(cacheControl);
-  return match ? Number(match[1]) : Number.POSITIVE_INFINITY;
 }
