@@ -113,6 +113,10 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
     staticBytes = await writeStaticTiles(join(directory, 'static'), TILESET_ID, list!.tiles, (tile, gzip) => fetchTile(server.baseUrl, tile, gzip));
     return measure('planmap, cached (memory tier)', server.baseUrl);
   }));
+  // As nginx below: a second process for the second CPU (server.workers). Each worker's memory
+  // tier fills from the shared disk tier during the warm-up.
+  rows.push(await withServer(() => startServer(databaseUrl, { configFile: configs.cached, compile: false, workers: 2 }), (server) =>
+    measure('planmap, cached (memory tier), 2 workers', server.baseUrl)));
   for (const workers of [1, 2]) {
     rows.push(await withServer(() => startNginx(nginx.path, join(directory, 'static'), workers), (server) =>
       measure(`nginx static files, ${workers} worker${workers > 1 ? 's' : ''}`, server.baseUrl)));

@@ -1,11 +1,13 @@
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../core/config/load-config.js';
 import { migrate } from '../core/db/migrate.js';
-import { createPool } from '../core/db/pool.js';
-import { EMBEDDED_SAMPLE_PARCELS, openDatabase } from '../core/db/embedded/open-database.js';
+import { createPool, type Pool } from '../core/db/pool.js';
+import { EMBEDDED_SAMPLE_PARCELS, openDatabase, type OpenedDatabase } from '../core/db/embedded/open-database.js';
 import { ConfigError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { ensureSampleData, sampleParcelsFromEnv } from '../pipeline/sample/ensure-sample-data.js';
 import { createAuthenticator } from '../core/auth/authenticator.js';
 import { ImportJobRunner } from '../pipeline/jobs/import-job-runner.js';
@@ -24,6 +26,7 @@ import { createAuditRouter } from './access/audit-route.js';
 import { drainHttpServer, trackInFlightRequests } from './lifecycle/drain-http-server.js';
 import { endPool, trackCheckedOutClients } from './lifecycle/end-pool.js';
 import { exitOnSignals, ShutdownList } from './lifecycle/shutdown-list.js';
+import { runClusterPrimary } from './lifecycle/cluster-primary.js';
 import { loadTilesetCatalog } from './sources/tileset-catalog.js';
 import { StyleRasterRenderer } from './render/style-raster-renderer.js';
 import { CachedRasterTiles } from './render/cached-raster-tiles.js';
@@ -47,6 +50,21 @@ async function main(): Promise<void> {
   const database = await openDatabase(loadConfig(), logger);
   const config = database.config;
   const sampleParcels = database.embedded && !process.env.SAMPLE_PARCELS ? EMBEDDED_SAMPLE_PARCELS : sampleParcelsFromEnv(process.env.SAMPLE_PARCELS);
+  const workers = config.server.workers === 'auto' ? availableParallelism() : config.server.workers;
+  if (cluster.isPrimary && workers > 1) {
+    if (database.embedded) {
+      logger.warn({ workers }, 'server.workers is ignored on the embedded database (one process owns it): running one process');
+    } else {
+      // The database is made ready once, before any worker starts, so that workers never race on an empty one.
+      const pool = createPool({ url: config.databaseUrl, database: config.database, applicationName: 'planmap-primary', logger });
+      const sampleLoaded = await prepareDatabase(pool, database, sampleParcels, logger).finally(() => pool.end());
+      runClusterPrimary({
+        workers, logger, shutdownTimeoutMs: config.server.shutdownTimeoutMs, exit: (code) => process.exit(code),
+        firstWorkerEnv: sampleLoaded ? { [FRESH_SAMPLE_ENV]: '1' } : {},
+      });
+      return;
+    }
+  }
   const pool = createPool({ url: config.databaseUrl, database: config.database, applicationName: 'planmap-server', logger });
   // SIGTERM/SIGINT stop what was started, in reverse order: add a step right after starting what it stops.
   const shutdown = new ShutdownList(logger, config.server.shutdownTimeoutMs);
@@ -54,13 +72,7 @@ async function main(): Promise<void> {
   shutdown.add('embedded database', () => database.close());
   trackCheckedOutClients(pool);
   shutdown.add('database pool', (deadline) => endPool(pool, deadline, logger));
-  try {
-    await migrate(pool, logger);
-  } catch (error) {
-    const where = database.embedded ? `the embedded database in ${database.embedded.dataDir}` : `DATABASE_URL ${redact(config.databaseUrl)}`;
-    throw new Error(`cannot prepare the database (${where}): ${(error as Error).message}`, { cause: error });
-  }
-  const sampleLoaded = await ensureSampleData(pool, config, logger, sampleParcels);
+  const sampleLoaded = (await prepareDatabase(pool, database, sampleParcels, logger)) || process.env[FRESH_SAMPLE_ENV] === '1';
   // Tile queries go to a read replica when one is configured; the catalog, writes and LISTEN stay on the primary.
   const replicaUrl = process.env.DATABASE_REPLICA_URL || config.database.replicaUrl;
   const tilePool = replicaUrl ? createPool({ url: replicaUrl, database: config.database, applicationName: 'planmap-server-tiles', logger }) : pool;
@@ -129,6 +141,21 @@ async function main(): Promise<void> {
   shutdown.add('http server', (deadline) => drainHttpServer(server, deadline, logger));
   // Before the drain: an open event stream would hold it until the deadline.
   shutdown.add('admin event streams', () => eventStreams.closeAll());
+}
+
+/** Set by the cluster primary for its first worker when it loaded the sample: that worker runs the sample's analysis. */
+const FRESH_SAMPLE_ENV = 'PLANMAP_FRESH_SAMPLE';
+
+/** Migrations, then the sample data on an empty database; true when the sample was loaded now. */
+async function prepareDatabase(pool: Pool, database: OpenedDatabase, sampleParcels: number, logger: Logger): Promise<boolean> {
+  const { config } = database;
+  try {
+    await migrate(pool, logger);
+  } catch (error) {
+    const where = database.embedded ? `the embedded database in ${database.embedded.dataDir}` : `DATABASE_URL ${redact(config.databaseUrl)}`;
+    throw new Error(`cannot prepare the database (${where}): ${(error as Error).message}`, { cause: error });
+  }
+  return ensureSampleData(pool, config, logger, sampleParcels);
 }
 
 /** Connection strings carry passwords: show them without. */

@@ -25,6 +25,8 @@ export interface StartServerOptions {
   readonly configFile?: string;
   /** Compile first (default); false when compileServer() ran once for several servers. */
   readonly compile?: boolean;
+  /** Server processes on the port (WORKERS; server.workers); 1 by default. */
+  readonly workers?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export function compileServer(): void {
  * stderr, so the printed table stays clean. Rejects, after stopping it, when the server exits
  * or is not ready in time.
  */
-export async function startServer(databaseUrl: string, { configFile, compile = true }: StartServerOptions = {}): Promise<ServerProcess> {
+export async function startServer(databaseUrl: string, { configFile, compile = true, workers = 1 }: StartServerOptions = {}): Promise<ServerProcess> {
   const port = await findFreePort();
   // BENCH_SERVER_NODE_ARGS passes flags to the server's node only (e.g. "--cpu-prof
   // --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS does not allow), to profile it under load.
@@ -56,7 +58,7 @@ export async function startServer(databaseUrl: string, { configFile, compile = t
   if (compile) compileServer();
   const child = spawn(process.execPath, [...nodeArgs, join('dist', 'server', 'main.js')], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...(configFile ? { CONFIG_FILE: configFile } : {}) },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', WORKERS: String(workers), ...(configFile ? { CONFIG_FILE: configFile } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(process.stderr);

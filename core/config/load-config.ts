@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { projectRoot } from '../project-root.js';
-import { configSchema, publicUrlSchema, type FileConfig } from './schema.js';
+import { configSchema, publicUrlSchema, serverWorkersSchema, type FileConfig } from './schema.js';
 
 /** Where the embedded database lives unless EMBEDDED_DATA_DIR says otherwise (gitignored). */
 export const DEFAULT_EMBEDDED_DATA_DIR = join(projectRoot, '.data', 'embedded');
@@ -32,7 +32,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads and validates the configuration once, at start-up. The file is `CONFIG_FILE`
- * (default `config/default.yaml`); `DATABASE_URL`, `PORT` and `PUBLIC_URL` override it.
+ * (default `config/default.yaml`); `DATABASE_URL`, `PORT`, `PUBLIC_URL` and `WORKERS` override it.
  * Throws ConfigError naming the file and the key path of every problem.
  */
 export function loadConfig(env: Environment = process.env): AppConfig {
@@ -64,6 +64,7 @@ export function parseConfig(raw: unknown, configFile: string, env: Environment =
   const config = result.data;
   if (env.PORT !== undefined) config.server.port = parsePort(env.PORT);
   if (env.PUBLIC_URL) config.server.publicUrl = parsePublicUrl(env.PUBLIC_URL);
+  if (env.WORKERS) config.server.workers = parseWorkers(env.WORKERS);
   const embeddedDataDir = env.DATABASE_URL ? null : embeddedDataDirFromEnv(env.EMBEDDED_DATA_DIR);
   return deepFreeze({ ...config, configFile, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL, embeddedDataDir });
 }
@@ -83,6 +84,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`PORT: "${value}" is not a TCP port number`);
   return port;
+}
+
+function parseWorkers(value: string): 'auto' | number {
+  const result = serverWorkersSchema.safeParse(value === 'auto' ? value : /^\d+$/.test(value) ? Number(value) : value);
+  if (!result.success) throw new ConfigError(`WORKERS: "${value}" is not auto or a whole number from 1 to 64`);
+  return result.data;
 }
 
 function parsePublicUrl(value: string): string {

@@ -115,6 +115,9 @@ const tilesetSchema = z.strictObject({
 /** An absolute http(s) URL; also used to check PUBLIC_URL. */
 export const publicUrlSchema = z.url({ protocol: /^https?$/ });
 
+/** `auto` (one per CPU) or a count. */
+export const serverWorkersSchema = z.union([z.literal('auto'), z.number().int().min(1).max(64)]);
+
 const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   /** Absolute URL clients reach this server at; when null it is derived from each request. */
@@ -126,6 +129,12 @@ const serverSchema = z.strictObject({
   maxPathLength: z.number().int().min(64).max(8192).default(1024),
   /** On SIGTERM: how long requests in flight may take to finish before connections are cut and queries cancelled. */
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Server processes sharing the port (server/lifecycle/cluster-primary.ts): `auto` is one per
+   * CPU. Each is a full replica with its own pool (poolSize connections) and memory tier. The
+   * embedded database (no DATABASE_URL) always runs one.
+   */
+  workers: serverWorkersSchema.default(1),
 });
 
 const databaseSchema = z.strictObject({

@@ -220,6 +220,20 @@ describe('configuration (core/config/load-config)', () => {
       expect(config.databaseUrl).to.equal('postgres://planmap@db.example.cn/planmap');
     });
 
+    it('takes WORKERS over server.workers: a count, or auto', () => {
+      expect(parseConfig(defaultRaw(), FILE, {}).server.workers).to.equal(1);
+      expect(parseConfig(defaultRaw(), FILE, { WORKERS: '4' }).server.workers).to.equal(4);
+      expect(parseConfig(defaultRaw(), FILE, { WORKERS: 'auto' }).server.workers).to.equal('auto');
+    });
+
+    for (const badWorkers of ['0', '65', 'many', '2.5', '-1']) {
+      describe(`given WORKERS=${JSON.stringify(badWorkers)}`, () => {
+        it('refuses it, naming WORKERS', () => {
+          expect(refusal(defaultRaw(), { WORKERS: badWorkers }).message).to.equal(`WORKERS: "${badWorkers}" is not auto or a whole number from 1 to 64`);
+        });
+      });
+    }
+
     describe('given a PUBLIC_URL that is not a URL', () => {
       // server.publicUrl must be a URL in the file; the environment must not bypass that.
       it('refuses it, naming PUBLIC_URL', () => {

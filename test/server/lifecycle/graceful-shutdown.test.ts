@@ -72,10 +72,10 @@ class ServerProcess {
   }
 }
 
-async function startServer(databaseUrl: string, configFile: string): Promise<{ server: ServerProcess; baseUrl: string }> {
+async function startServer(databaseUrl: string, configFile: string, env: Record<string, string> = {}): Promise<{ server: ServerProcess; baseUrl: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, CONFIG_FILE: configFile, PORT: '0', LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, CONFIG_FILE: configFile, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = new ServerProcess(child);
@@ -200,6 +200,34 @@ describe('graceful shutdown of the server process (SIGTERM)', function () {
       } finally {
         await inFlight.release();
       }
+    });
+  });
+
+  describe('given two worker processes (WORKERS=2, server/lifecycle/cluster-primary.ts)', () => {
+    it('listens on one port in two processes, and on SIGTERM every worker finishes its requests in flight, then all exit 0', async () => {
+      const { server, baseUrl } = await startServer(sampleFixture().config.databaseUrl, await configWithShutdownTimeout(30_000), { WORKERS: '2' });
+      await server.waitForLog('starting server workers');
+      while (server.lines.filter((line) => line.msg === 'planmap listening').length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+      const listening = server.lines.filter((line) => line.msg === 'planmap listening');
+      const workerPids = listening.map((line) => Number(line.pid));
+      expect(new Set(workerPids).size).to.equal(2);
+      expect(workerPids).to.not.include(server.child.pid);
+      expect(listening.map((line) => line.port)).to.deep.equal([listening[0]!.port, listening[0]!.port]);
+
+      const inFlight = await holdTilesInFlight(baseUrl, server.lines);
+      server.child.kill('SIGTERM');
+      await server.waitForLog('stopping the server workers');
+      await inFlight.release();
+      const responses = await inFlight.responses;
+      const exit = await server.exited;
+
+      for (const response of responses) expect(response).to.have.property('status', 200);
+      expect(exit).to.deep.equal({ code: 0, signal: null });
+      const completions = server.lines.filter((line) => line.msg === 'shutdown complete');
+      expect(completions.map((line) => Number(line.pid)).sort()).to.deep.equal([...workerPids].sort());
+      expect(completions.every((line) => line.clean === true)).to.equal(true);
+      expect(server.lines.find((line) => line.msg === 'server workers stopped')).to.include({ clean: true });
+      for (const pid of workerPids) expect(() => process.kill(pid, 0), `worker ${pid} still running`).to.throw();
     });
   });
 
