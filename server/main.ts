@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   const styles = loadStyleCatalog(STYLES_DIR, catalog, logger, config.tilesets);
   // Raster tiles read their vector tiles through the tile cache and are cached themselves.
   const tileKeys = new VectorTileKeys(config);
-  const cacheReads = { tileCache, tileKeys, gzipLevel: config.cache.gzipLevel };
+  // Without a cache nothing is stored: the renderer gets the tile as made, not gzipped and gunzipped again.
+  const cacheReads = { tileCache, tileKeys, gzipLevel: config.cache.enabled ? config.cache.gzipLevel : null };
   const renderer = new StyleRasterRenderer({
     styles, catalog,
     vectorTile: async (current, tilesetId, grid, tile, signal) => decodeTileBody(await readVectorTile(cacheReads, current, tilesetId, grid, tile, signal)),

@@ -8,10 +8,11 @@ import type { TileServing } from './tile-serving.js';
  * One vector tile through the cache, as the tile route serves it, for code without a request:
  * seeding (which then finds it cached) and offline packages. `tilesetId` is one id or several
  * joined by `,`; throws NotFoundError for an unknown tileset or a zoom outside its range, and
- * whatever the source throws (nothing is cached then).
+ * whatever the source throws (nothing is cached then). `gzipLevel` null keeps the tile as it is
+ * (nothing will be stored: no point compressing what the caller decompresses at once).
  */
 export async function readVectorTile(
-  { tileCache, tileKeys, gzipLevel }: Pick<TileServing, 'tileCache' | 'tileKeys' | 'gzipLevel'>,
+  { tileCache, tileKeys, gzipLevel }: Pick<TileServing, 'tileCache' | 'tileKeys'> & { readonly gzipLevel: number | null },
   catalog: TilesetCatalog,
   tilesetId: string,
   grid: TileMatrixSet,

@@ -9,7 +9,7 @@ export interface TileServing {
   readonly tileCache: TileCache;
   readonly tileKeys: VectorTileKeys;
   readonly metrics: ServerMetrics;
-  /** gzip level of computed vector tiles (cache.gzipLevel). */
+  /** gzip level of computed vector tiles (computedTileGzipLevel). */
   readonly gzipLevel: number;
 }
 
@@ -24,6 +24,15 @@ export function createTileServing(config: AppConfig, given: { tileCache?: TileCa
     tileCache: given.tileCache ?? new UncachedTiles(metrics),
     tileKeys: new VectorTileKeys(config),
     metrics,
-    gzipLevel: config.cache.gzipLevel,
+    gzipLevel: computedTileGzipLevel(config),
   };
+}
+
+/**
+ * gzip level of a computed vector tile sent over HTTP: the configured one when the tile is
+ * cached (compressed once, sent many times), else the fastest, since every request pays it
+ * (a 40 KB z12 tile: 0.4 ms at level 1 for 46.5 % of its size, 0.8 ms at level 6 for 44.3 %).
+ */
+export function computedTileGzipLevel(config: Pick<AppConfig, 'cache'>): number {
+  return config.cache.enabled ? config.cache.gzipLevel : 1;
 }
