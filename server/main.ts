@@ -93,12 +93,7 @@ async function main(): Promise<void> {
   const metrics = createServerMetrics({ tilesetIds, memoryBytes: () => tileCache.memoryBytes });
   const tileCache = createTileCache(config.cache, { logger, observer: metrics });
   shutdown.add('tile cache', () => tileCache.close());
-  const sweeper = new CacheSweeper({
-    cache: tileCache, keys: new VectorTileKeys(config), readLiveVersions: () => readLiveVersions(pool), catalog,
-    intervalMs: config.cache.sweepIntervalSeconds * 1000, logger,
-  });
-  sweeper.start();
-  shutdown.add('tile cache sweeper', () => sweeper.stop());
+
   const purgeRouter = createCachePurgeRouter({
     cache: tileCache, tilesetIds, logger, guard: requireRole('admin'),
     runAction: (req, res, action) => auditedAction(pool, logger, req, res, action),
@@ -111,6 +106,12 @@ async function main(): Promise<void> {
   const authenticator = createAuthenticator({ pool, logger, bootstrapToken: process.env.ADMIN_TOKEN });
   // A style that fails validation stops start-up here, naming its file (ConfigError).
   const styles = loadStyleCatalog(STYLES_DIR, catalog, logger, config.tilesets);
+  const sweeper = new CacheSweeper({
+    cache: tileCache, keys: new VectorTileKeys(config), readLiveVersions: () => readLiveVersions(pool), catalog, styles: () => styles.list(),
+    intervalMs: config.cache.sweepIntervalSeconds * 1000, logger,
+  });
+  sweeper.start();
+  shutdown.add('tile cache sweeper', () => sweeper.stop());
   // Raster tiles read their vector tiles through the tile cache and are cached themselves.
   const tileKeys = new VectorTileKeys(config);
   // Without a cache nothing is stored: the renderer gets the tile as made, not gzipped and gunzipped again.

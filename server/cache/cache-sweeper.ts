@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.js';
+import { isStaleRasterNamespace, type StyleRevision } from './raster-tile-staleness.js';
 import type { TierCounts, TileCache } from './tile-cache.js';
 import type { VectorTileKeys } from './vector-tile-keys.js';
 
@@ -9,6 +10,8 @@ export interface CacheSweeperOptions {
   readonly readLiveVersions: () => Promise<ReadonlyMap<string, number>>;
   /** The current catalog; a new object means a publish or rollback was taken in. */
   readonly catalog: () => object;
+  /** The styles served now, to judge cached raster tiles too; without it only vector tiles are swept. */
+  readonly styles?: () => readonly StyleRevision[];
   readonly intervalMs: number;
   readonly logger: Logger;
 }
@@ -17,7 +20,8 @@ export interface CacheSweeperOptions {
 const CATALOG_WATCH_MS = 1000;
 
 /**
- * Removes entries of versions that are no longer live, in the background: soon after the
+ * Removes entries of versions that are no longer live (vector tiles, and raster tiles of a
+ * style revision or data version no longer served), in the background: soon after the
  * catalog is rebuilt (a publish or rollback) and every `intervalMs`. Judged against the live
  * versions in the database at sweep time, not this replica's catalog, so a replica that has
  * not yet taken in a publish cannot sweep away the new version's tiles that others wrote.
@@ -83,7 +87,8 @@ export class CacheSweeper {
       return null;
     }
     try {
-      const removed = await cache.sweep((namespace) => keys.isStale(namespace, live));
+      const styles = new Map((this.options.styles?.() ?? []).map((style) => [style.id, style]));
+      const removed = await cache.sweep((namespace) => keys.isStale(namespace, live) || isStaleRasterNamespace(namespace, live, styles, keys));
       if (Object.values(removed).some((count) => count > 0)) logger.info({ removed }, 'tile cache: entries of retired versions removed');
       return removed;
     } catch (error) {

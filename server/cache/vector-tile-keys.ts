@@ -65,14 +65,31 @@ export class VectorTileKeys {
     if (members.length !== parts.versions.length) return false;
     let stale = false;
     for (let i = 0; i < members.length; i++) {
-      const tileset = this.tilesets.get(members[i]!);
-      const match = VERSION_TOKEN.exec(parts.versions[i]!);
-      if (!tileset || !match) return false;
-      if (Number(match[1]) !== liveVersions.get(tileset.dataset) || match[2] !== tileset.configHash) stale = true;
+      const judged = this.isStaleToken(members[i]!, parts.versions[i]!, liveVersions);
+      if (judged === null) return false;
+      if (judged) stale = true;
     }
     return stale;
   }
+
+  /**
+   * Whether one member's token (`v3-1a2b3c4d`, or `none` for a tileset that had no data) is
+   * no longer what the tileset serves: another live version (or, for `none`, any live version
+   * now), or another configuration. Null when it cannot be judged: a tileset not configured, a
+   * token of another shape.
+   */
+  isStaleToken(tilesetId: string, token: string, liveVersions: ReadonlyMap<string, number>): boolean | null {
+    const tileset = this.tilesets.get(tilesetId);
+    if (!tileset) return null;
+    if (token === NO_DATA_TOKEN) return liveVersions.has(tileset.dataset);
+    const match = VERSION_TOKEN.exec(token);
+    if (!match) return null;
+    return Number(match[1]) !== liveVersions.get(tileset.dataset) || match[2] !== tileset.configHash;
+  }
 }
+
+/** The token of a tileset without data yet (raster keys, server/render/cached-raster-tiles.ts). */
+export const NO_DATA_TOKEN = 'none';
 
 /** The live version of every published dataset, read from the database (not from a catalog that may lag). */
 export async function readLiveVersions(pool: Pool): Promise<Map<string, number>> {

@@ -7,6 +7,10 @@ import { SingleFlight } from '../../../server/cache/single-flight.js';
 import { buildTileKey, parseTileKey } from '../../../server/cache/tile-key.js';
 import { bboxTileRange, parsePurgeRequest, TileSelection } from '../../../server/cache/tile-selection.js';
 import { VectorTileKeys } from '../../../server/cache/vector-tile-keys.js';
+import { isStaleRasterNamespace } from '../../../server/cache/raster-tile-staleness.js';
+import { CachedRasterTiles, type CachedRasterTilesDeps } from '../../../server/render/cached-raster-tiles.js';
+import type { TilesetCatalog } from '../../../server/sources/tileset-catalog.js';
+import type { StyleInfo } from '../../../server/styles/style-catalog.js';
 import { testConfig } from '../../support/test-database.js';
 
 /** A promise and its resolve function (Promise.withResolvers is Node 22). */
@@ -81,6 +85,21 @@ describe('VectorTileKeys', () => {
     expect(keys.isStale(composite, new Map([['county', 1]]))).to.equal(true);
     expect(keys.isStale('some-style/v3-0123abcd+r.77', new Map())).to.equal(false);
     expect(keys.isStale('removed_tileset/v3-0123abcd', new Map())).to.equal(false);
+  });
+
+  it('judges a raster namespace stale when its style was edited or any tileset it draws changed version or got data', () => {
+    const style = { id: 'landuse', revision: 'rev1', sourceTilesets: ['landuse', 'county'] };
+    // The namespace as the raster route makes it: county has no data yet in this catalog.
+    const catalog = { list: () => [layer('landuse', 3)] } as unknown as TilesetCatalog;
+    const raster = new CachedRasterTiles({ tileKeys: keys, catalog: () => catalog } as unknown as CachedRasterTilesDeps);
+    const { namespace } = raster.keyFor(style as unknown as StyleInfo, { z: 12, x: 1, y: 1 }, WebMercatorQuad, { format: 'png', scale: 1 });
+    const styles = (revision: string) => new Map([[style.id, { ...style, revision }]]);
+    expect(isStaleRasterNamespace(namespace, new Map([['landuse', 3]]), styles('rev1'), keys)).to.equal(false);
+    expect(isStaleRasterNamespace(namespace, new Map([['landuse', 3]]), styles('rev2'), keys), 'style edited').to.equal(true);
+    expect(isStaleRasterNamespace(namespace, new Map([['landuse', 4]]), styles('rev1'), keys), 'new landuse version').to.equal(true);
+    expect(isStaleRasterNamespace(namespace, new Map([['landuse', 3], ['county', 1]]), styles('rev1'), keys), 'county published').to.equal(true);
+    expect(isStaleRasterNamespace(namespace, new Map([['landuse', 3]]), new Map(), keys), 'unknown style').to.equal(false);
+    expect(isStaleRasterNamespace(keys.keyFor('landuse', [layer('landuse', 2)], WebMercatorQuad, { z: 1, x: 0, y: 0 }).namespace, new Map([['landuse', 3]]), styles('rev1'), keys)).to.equal(false);
   });
 });
 
