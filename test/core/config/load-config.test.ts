@@ -101,6 +101,7 @@ describe('configuration (core/config/load-config)', () => {
         tileCacheControl: 'public, max-age=300',
         maxPathLength: 1024,
         shutdownTimeoutMs: 10000,
+        workers: 1,
       });
       expect(config.database).to.deep.equal({ poolSize: 10, statementTimeoutMs: 15000, connectTimeoutMs: 5000, planCacheMode: 'force_generic_plan', replicaUrl: null });
       expect(config.datasets).to.deep.equal([]);
