@@ -159,7 +159,7 @@ function fetchTile(baseUrl: string, { z, x, y }: TileCoord, gzip: boolean): Prom
 
 function formatTable(rows: readonly Row[], list: TileList): string {
   const nginxOne = rows.find((row) => row.side.startsWith('nginx') && row.side.endsWith('1 worker'));
-  const nginxTwo = rows.find((row) => row.side.endsWith('2 workers'));
+  const nginxTwo = rows.find((row) => row.side.startsWith('nginx') && row.side.endsWith('2 workers'));
   const rate = (stats: SideStats) => stats.tileCount / (stats.elapsedMs / 1000);
   const header = ['side', 'tiles/s', 'p50 ms', 'p99 ms', 'MB/s', 'vs nginx 1 worker', 'vs nginx 2 workers'];
   const lines = rows.map(({ side, stats }) => [
