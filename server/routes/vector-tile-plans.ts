@@ -58,15 +58,19 @@ export class VectorTilePlans {
     const { source, layers } = catalog.resolve(tilesetId);
     const resource = access?.policy.tileset(tilesetId);
     const sharedCacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
-    // Made (and checked) by buildTileKey once; every tile's id is then this namespace plus its address.
-    const { namespace } = tileKeys.keyFor(tilesetId, layers, WebMercatorQuad, { z: 0, x: 0, y: 0 });
+    // Made (and checked) by buildTileKey once; every tile's key is then this namespace plus its
+    // address, which parseTilePath has checked (grid ids are constants).
+    const { namespace, versions } = tileKeys.keyFor(tilesetId, layers, WebMercatorQuad, { z: 0, x: 0, y: 0 });
     return {
       tilesetId,
       source,
       layers,
       resource,
       cacheControl: resource && resource.level !== 'public' ? privateCacheControl(sharedCacheControl) : sharedCacheControl,
-      keyFor: (grid, tile) => tileKeys.keyFor(tilesetId, layers, grid, tile),
+      keyFor: (grid, tile) => {
+        const parts = { tileset: tilesetId, versions, grid: grid.id, z: tile.z, x: tile.x, y: tile.y, format: VECTOR_TILE_FORMAT, scale: 1 };
+        return { ...parts, id: tileKeyId(namespace, parts), namespace };
+      },
       keyIdFor: (grid, tile) => tileKeyId(namespace, { grid: grid.id, z: tile.z, x: tile.x, y: tile.y, format: VECTOR_TILE_FORMAT, scale: 1 }),
     };
   }
