@@ -8,8 +8,14 @@ export const CHILD_RESULT_MARKER = 'PLANMAP_IMPORT_RESULT ';
 
 /** What the import child reports (bench/support/import-child.ts). */
 export interface ChildResult {
-  /** Wall time of importDataset alone: read, COPY, repair, QA, publish. */
+  /** Wall time of importDataset alone: read, COPY, repair, QA, publish, and the analysis refresh after it. */
   readonly seconds: number;
+  /**
+   * Of `seconds`, the part after the import job was finished (meta.import_jobs.finished_at):
+   * the refresh of derived datasets and statistics that importDataset runs after a publish
+   * (pipeline/analysis), not part of loading the delivery.
+   */
+  readonly analysisSeconds: number;
   readonly featuresRead: number;
   readonly featuresLoaded: number;
   readonly version: number | null;

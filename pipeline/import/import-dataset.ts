@@ -84,7 +84,7 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
       await dropLeftovers(client, dataset.id, options.jobId);
       await upsertDataset(client, dataset);
       jobId = options.jobId === undefined ? await createJob(client, dataset.id, options) : await takeOverJob(client, dataset.id, options.jobId);
-      const result = await runImport(client, config, dataset, jobId, options, logger);
+      const result = await runImport(client, pool, config, dataset, jobId, options, logger);
       await finishJob(client, jobId, result.version === null ? 'failed' : 'succeeded', result.report, result.version, null);
       return result;
     } catch (error) {
@@ -101,7 +101,7 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
   return imported;
 }
 
-async function runImport(client: PoolClient, config: AppConfig, dataset: DatasetConfig, jobId: number, options: ImportOptions, logger: Logger): Promise<ImportResult> {
+async function runImport(client: PoolClient, pool: Pool, config: AppConfig, dataset: DatasetConfig, jobId: number, options: ImportOptions, logger: Logger): Promise<ImportResult> {
   const { staging, work } = workTables(dataset.id, jobId);
   const files = await resolveSourceFiles(config, dataset);
   // What this job read, so that a scheduled check can tell a new delivery from this one.
@@ -136,7 +136,7 @@ async function runImport(client: PoolClient, config: AppConfig, dataset: Dataset
   await indexWorkTable(client, work);
   const boundaryDatasetId = config.datasets.find((candidate) => candidate.kind === 'admin_boundary' && candidate.id !== dataset.id)?.id ?? null;
   await progress('qa');
-  const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId });
+  const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId, pool, logger });
   if (!report.passed) return { jobId, version: null, report };
   await progress('publish');
   const version = await publishFromWork(client, dataset, jobId, work, [...fields.values()]);

@@ -2,7 +2,9 @@ import { escapeLiteral as literal } from 'pg';
 import type { DatasetConfig } from '../../core/config/schema.js';
 import { loadSandiaoClasses } from '../../core/classification/sandiao-classes.js';
 import { qualifiedLiveView } from '../../core/db/dataset-layout.js';
-import type { PoolClient } from '../../core/db/pool.js';
+import type { Pool, PoolClient } from '../../core/db/pool.js';
+import type { Logger } from '../../core/logger.js';
+import { runInLanes } from './check-lanes.js';
 import { levelOf, type QaExample, type QaFinding, type QaReport, type QaRule } from './qa-report.js';
 
 /** Examples kept per finding. */
@@ -11,6 +13,17 @@ const MAX_EXAMPLES = 20;
 const PRECISION_SAMPLE = 2000;
 /** Tolerance of the round-trip to the source CRS, metres (1 mm). */
 const ROUND_TRIP_TOLERANCE_M = 0.001;
+/**
+ * Connections the checks run on at once when the caller lends its pool: the database then
+ * uses that many CPUs (the checks are independent reads of the committed work table).
+ */
+const QA_LANES = 2;
+/**
+ * Session settings for a check marked `isHeavy`: with PostgreSQL's defaults (setup cost 1000,
+ * tuple cost 0.1) the GiST self-join of the overlap check runs on one process, though it is
+ * CPU-bound for seconds; one worker beside the leader takes a second CPU.
+ */
+const PARALLEL_SETTINGS = ['max_parallel_workers_per_gather = 1', 'parallel_setup_cost = 10', 'parallel_tuple_cost = 0.001'];
 
 interface CheckRow {
   source_file: string;
@@ -19,8 +32,10 @@ interface CheckRow {
 }
 
 /**
- * Each check is one query over the work table returning the features concerned with a short
- * detail; the runner counts them, keeps a few examples and applies the configured level.
+ * Each check is one query over the work table (pipeline/load/prepare-geometries.ts: geometries
+ * in the source CRS and EPSG:4490, `area_m2` on the ellipsoid) returning the features
+ * concerned with a short detail; the runner counts them, keeps a few examples and applies the
+ * configured level.
  */
 interface Check {
   readonly rule: QaRule;
@@ -29,6 +44,8 @@ interface Check {
   readonly sql: (work: string) => string;
   readonly params?: () => unknown[];
   readonly message: (count: number) => string;
+  /** Started first and allowed parallel workers (PARALLEL_SETTINGS): it takes most of the QA time. */
+  readonly isHeavy?: boolean;
 }
 
 /**
@@ -78,7 +95,7 @@ function checksFor(dataset: DatasetConfig, boundary: string | null): Check[] {
       applies: (columns) => columns.has(qa.areaField),
       sql: (work) => `SELECT source_file, feature_index,
           format('%s %s m², on the ellipsoid %s m²', ${literal(qa.areaField)}, declared, round(computed::numeric, 2)) AS detail
-        FROM (SELECT source_file, feature_index, (${prop(qa.areaField)})::float8 AS declared, ST_Area(geom::geography) AS computed
+        FROM (SELECT source_file, feature_index, (${prop(qa.areaField)})::float8 AS declared, area_m2 AS computed
                 FROM ${work} WHERE geom IS NOT NULL) areas
        WHERE declared IS NULL OR abs(declared - computed) > $1::float8 * greatest(computed, 1)`,
       params: () => [qa.areaToleranceShare],
@@ -87,8 +104,8 @@ function checksFor(dataset: DatasetConfig, boundary: string | null): Check[] {
     {
       rule: 'slivers',
       applies: () => true,
-      sql: (work) => `SELECT source_file, feature_index, format('%s m²', round(ST_Area(geom::geography)::numeric, 3)) AS detail
-        FROM ${work} WHERE geom IS NOT NULL AND ST_Area(geom::geography) < $1::float8`,
+      sql: (work) => `SELECT source_file, feature_index, format('%s m²', round(area_m2::numeric, 3)) AS detail
+        FROM ${work} WHERE geom IS NOT NULL AND area_m2 < $1::float8`,
       params: () => [qa.sliverAreaM2],
       message: (count) => `${count} feature(s) are smaller than the minimum mapping unit of ${qa.sliverAreaM2} m²`,
     },
@@ -101,6 +118,7 @@ function checksFor(dataset: DatasetConfig, boundary: string | null): Check[] {
           ON a.geom && b.geom AND (a.source_file, a.feature_index) < (b.source_file, b.feature_index)
        WHERE ST_Relate(a.geom, b.geom, '2********') AND ST_Area(ST_Intersection(a.geom, b.geom)::geography) > $1::float8`,
       params: () => [qa.overlapMinAreaM2],
+      isHeavy: true,
       message: (count) => `${count} feature(s) overlap another feature of the delivery by more than ${qa.overlapMinAreaM2} m²`,
     },
     {
@@ -137,28 +155,38 @@ function checksFor(dataset: DatasetConfig, boundary: string | null): Check[] {
   ];
 }
 
-/** Runs every enabled check on the work table and builds the report. */
+export interface QaRunOptions {
+  readonly featuresRead: number;
+  /** Findings made before the work table (coordinate checks), reported first. */
+  readonly extraFindings?: readonly QaFinding[];
+  readonly boundaryDatasetId?: string | null;
+  /**
+   * With a pool (and a logger for its connections) the checks run on QA_LANES connections at
+   * once, `client` being one of them; without, one after the other on `client`.
+   */
+  readonly pool?: Pool;
+  readonly logger?: Logger;
+}
+
+/** Runs every enabled check on the work table and builds the report; findings in the order of checksFor. */
 export async function runQaChecks(
   client: PoolClient,
   work: string,
   dataset: DatasetConfig,
-  { featuresRead, extraFindings = [], boundaryDatasetId = null }: { featuresRead: number; extraFindings?: readonly QaFinding[]; boundaryDatasetId?: string | null },
+  { featuresRead, extraFindings = [], boundaryDatasetId = null, pool, logger }: QaRunOptions,
 ): Promise<QaReport> {
   const { rows: columnRows } = await client.query<{ key: string }>(`SELECT DISTINCT jsonb_object_keys(properties) AS key FROM ${work}`);
   const columns = new Set(columnRows.map((row) => row.key));
+  const checks = checksFor(dataset, await liveBoundary(client, boundaryDatasetId))
+    .filter((check) => levelOf(dataset.qa, check.rule) !== 'off' && check.applies(columns));
+  // The heavy check starts first, so that the others run beside it rather than after it.
+  const started = [...checks.filter((check) => check.isHeavy), ...checks.filter((check) => !check.isHeavy)];
+  const tasks = started.map((check) => (lane: PoolClient) => runCheck(lane, work, dataset, check));
+  const found = await runInLanes(client, pool ?? null, pool ? QA_LANES : 1, logger ?? null, tasks);
   const findings: QaFinding[] = [...extraFindings];
-  for (const check of checksFor(dataset, await liveBoundary(client, boundaryDatasetId))) {
-    const level = levelOf(dataset.qa, check.rule);
-    if (level === 'off' || !check.applies(columns)) continue;
-    const { rows } = await client.query<CheckRow & { total: string }>(
-      `SELECT source_file, feature_index, detail, count(*) OVER () AS total
-         FROM (${check.sql(work)}) found ORDER BY source_file, feature_index LIMIT ${MAX_EXAMPLES}`,
-      check.params?.() ?? [],
-    );
-    if (rows.length === 0) continue;
-    const count = Number(rows[0]!.total);
-    const examples: QaExample[] = rows.map((row) => ({ file: row.source_file, feature: row.feature_index, detail: row.detail }));
-    findings.push({ rule: check.rule, level, count, message: check.message(count), examples });
+  for (const check of checks) {
+    const finding = found[started.indexOf(check)];
+    if (finding) findings.push(finding);
   }
   const { rows } = await client.query<{ loaded: string }>(`SELECT count(*) AS loaded FROM ${work} WHERE geom IS NOT NULL`);
   const featuresLoaded = Number(rows[0]!.loaded);
@@ -169,6 +197,27 @@ export async function runQaChecks(
     findings,
     passed: findings.every((finding) => finding.level !== 'fail'),
   };
+}
+
+/** One check's finding (count, first examples), or null when it finds nothing. */
+async function runCheck(client: PoolClient, work: string, dataset: DatasetConfig, check: Check): Promise<QaFinding | null> {
+  const level = levelOf(dataset.qa, check.rule);
+  if (level === 'off') return null;
+  if (check.isHeavy) for (const setting of PARALLEL_SETTINGS) await client.query(`SET ${setting}`);
+  // A heavy check's query is fenced (OFFSET 0): flattened, the planner keeps the join in the
+  // order of the examples' sort (a Gather Merge under the join), so no worker joins. `detail`
+  // breaks ties (a feature overlapping two others): rows from parallel workers come in any order.
+  const { rows } = await client.query<CheckRow & { total: string }>(
+    `SELECT source_file, feature_index, detail, count(*) OVER () AS total
+       FROM (${check.sql(work)}${check.isHeavy ? ' OFFSET 0' : ''}) found ORDER BY source_file, feature_index, detail LIMIT ${MAX_EXAMPLES}`,
+    check.params?.() ?? [],
+  );
+  // Not restored after a failure: the import fails, and withClient discards a failed connection.
+  if (check.isHeavy) for (const setting of PARALLEL_SETTINGS) await client.query(`RESET ${setting.split(' ')[0]}`);
+  if (rows.length === 0) return null;
+  const count = Number(rows[0]!.total);
+  const examples: QaExample[] = rows.map((row) => ({ file: row.source_file, feature: row.feature_index, detail: row.detail }));
+  return { rule: check.rule, level, count, message: check.message(count), examples };
 }
 
 /** The live view of the county outlines when it is published and has XZQDM and XZQMC, else null. */

@@ -178,6 +178,9 @@ describe('import end to end', () => {
         `SELECT d.live_version, (SELECT count(*)::int FROM live.landuse) AS count FROM meta.datasets d WHERE d.id = 'landuse'`,
       );
       expect(live.rows[0]).to.deep.equal({ live_version: 3, count: 20_000 });
+      // The cut session's backend holds the import lock until it notices its client is gone,
+      // which on a busy machine can take a moment after the COPY data it has buffered.
+      await waitForSessionsToEnd(pool, 'planmap-import-outage');
       const result = await importDataset(pool, config, 'landuse', CLI, silentLogger);
       expect(result.version).to.equal(4);
       expect(result.report.featuresLoaded).to.equal(20_000);
@@ -192,3 +195,14 @@ describe('import end to end', () => {
     });
   });
 });
+
+/** Resolves once no backend of `applicationName` is left; rejects after 10 s. */
+async function waitForSessionsToEnd(pool: Pool, applicationName: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    if (rows[0]!.count === 0) return;
+    if (Date.now() > deadline) throw new Error(`${rows[0]!.count} session(s) of ${applicationName} still open after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
