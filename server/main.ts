@@ -29,6 +29,7 @@ import { exitOnSignals, ShutdownList } from './lifecycle/shutdown-list.js';
 import { runClusterPrimary } from './lifecycle/cluster-primary.js';
 import { loadTilesetCatalog } from './sources/tileset-catalog.js';
 import { StyleRasterRenderer } from './render/style-raster-renderer.js';
+import { RenderPool } from './render/render-pool.js';
 import { CachedRasterTiles } from './render/cached-raster-tiles.js';
 import { decodeTileBody } from './cache/cached-tile.js';
 import { readVectorTile } from './cache/read-vector-tile.js';
@@ -116,8 +117,11 @@ async function main(): Promise<void> {
   const tileKeys = new VectorTileKeys(config);
   // Without a cache nothing is stored: the renderer gets the tile as made, not gzipped and gunzipped again.
   const cacheReads = { tileCache, tileKeys, gzipLevel: config.cache.enabled ? config.cache.gzipLevel : null };
+  // Raster tiles are drawn in worker threads beside the event loop, the CPUs shared among the server processes.
+  const drawing = new RenderPool({ styles: styles.list(), workerCount: Math.max(1, Math.floor(availableParallelism() / workers)) });
+  shutdown.add('render workers', () => drawing.close());
   const renderer = new StyleRasterRenderer({
-    styles, catalog,
+    styles, catalog, drawing,
     vectorTile: async (current, tilesetId, grid, tile, signal) => decodeTileBody(await readVectorTile(cacheReads, current, tilesetId, grid, tile, signal)),
   });
   const raster = new CachedRasterTiles({ renderer, tileCache, tileKeys, styles, catalog });

@@ -1,5 +1,5 @@
 import type { TileCoord } from '../../core/grid/tile-matrix-set.js';
-import type { TilePlacement } from './tile-features.js';
+import type { ImagePlacement } from './tile-features.js';
 
 /** Raster tiles are 256 px, or 512 px at @2x. */
 export const RASTER_TILE_SIZE_PIXELS = 256;
@@ -7,7 +7,7 @@ export const RASTER_TILE_SIZE_PIXELS = 256;
 /** The vector tile a raster tile is drawn from, and where its units land on the image. */
 export interface SourceTile {
   readonly tile: TileCoord;
-  placementFor(imageSize: number): (extent: number) => TilePlacement;
+  placementAt(imageSize: number): ImagePlacement;
 }
 
 /**
@@ -22,8 +22,8 @@ export function sourceTileFor(tile: TileCoord, minzoom: number, maxzoom: number)
   const ancestor = { z: tile.z - levels, x: Math.floor(tile.x / factor), y: Math.floor(tile.y / factor) };
   return {
     tile: ancestor,
-    placementFor: (imageSize) => (extent) => ({
-      scale: (imageSize * factor) / extent,
+    placementAt: (imageSize) => ({
+      tileSizePixels: imageSize * factor,
       offsetX: (tile.x - ancestor.x * factor) * imageSize,
       offsetY: (tile.y - ancestor.y * factor) * imageSize,
     }),

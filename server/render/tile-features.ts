@@ -2,7 +2,18 @@ import type { Feature } from '@maplibre/maplibre-gl-style-spec';
 import { VectorTile, type VectorTileFeature } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 
-/** Where a vector tile lands on the image: pixel = tile unit * `scale` - `offset`. */
+/**
+ * Where a vector tile lands on the image, whatever its extent: the tile spans `tileSizePixels`
+ * (the image size, or a multiple of it when overzoomed) and its corner is `offset` pixels up and
+ * left of the image's. Plain data, so that it can be posted to a render worker.
+ */
+export interface ImagePlacement {
+  readonly tileSizePixels: number;
+  readonly offsetX: number;
+  readonly offsetY: number;
+}
+
+/** Where the units of one MVT layer land on the image: pixel = tile unit * `scale` - `offset`. */
 export interface TilePlacement {
   readonly scale: number;
   readonly offsetX: number;
@@ -87,11 +98,11 @@ function round(value: number): number {
 /** The decoded layers of one vector tile, by MVT layer name, placed on the image. */
 export type TileFeatures = ReadonlyMap<string, readonly RenderFeature[]>;
 
-export function decodeTile(data: Buffer, placementFor: (extent: number) => TilePlacement): TileFeatures {
+export function decodeTile(data: Uint8Array, { tileSizePixels, offsetX, offsetY }: ImagePlacement): TileFeatures {
   const tile = new VectorTile(new PbfReader(data));
   const layers = new Map<string, RenderFeature[]>();
   for (const [name, layer] of Object.entries(tile.layers)) {
-    const placement = placementFor(layer.extent);
+    const placement = { scale: tileSizePixels / layer.extent, offsetX, offsetY };
     const features: RenderFeature[] = new Array(layer.length);
     for (let i = 0; i < layer.length; i++) features[i] = new RenderFeature(layer.feature(i), placement);
     layers.set(name, features);
