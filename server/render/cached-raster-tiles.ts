@@ -2,7 +2,8 @@ import type { TileCoord, TileMatrixSet } from '../../core/grid/tile-matrix-set.j
 import { encodeTile } from '../cache/cached-tile.js';
 import type { TileCache } from '../cache/tile-cache.js';
 import { buildTileKey, type TileKey } from '../cache/tile-key.js';
-import type { VectorTileKeys } from '../cache/vector-tile-keys.js';
+import { NO_DATA_TOKEN, type VectorTileKeys } from '../cache/vector-tile-keys.js';
+import { STYLE_NAMESPACE_PREFIX } from '../cache/raster-tile-staleness.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
 import type { StyleCatalog, StyleInfo } from '../styles/style-catalog.js';
 import type { RasterOptions, RasterTileService } from './raster-tile-service.js';
@@ -51,11 +52,11 @@ export class CachedRasterTiles implements RasterTileService {
     const versions = [`r${style.revision}`];
     for (const tilesetId of style.sourceTilesets) {
       const layer = served.get(tilesetId);
-      versions.push(layer ? `${tilesetId}-${this.deps.tileKeys.versionToken(layer)}` : `${tilesetId}-none`);
+      versions.push(`${tilesetId}-${layer ? this.deps.tileKeys.versionToken(layer) : NO_DATA_TOKEN}`);
     }
     return buildTileKey({
       // Styles share the key space with tilesets; the prefix keeps a style and a tileset of one name apart.
-      tileset: `style-${style.id}`,
+      tileset: `${STYLE_NAMESPACE_PREFIX}${style.id}`,
       versions,
       grid: grid.id,
       z: tile.z,
