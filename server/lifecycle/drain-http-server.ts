@@ -7,12 +7,17 @@ const IDLE_SWEEP_MS = 100;
 const inFlightByServer = new WeakMap<Server, Set<ServerResponse>>();
 
 /**
- * Counts the server's requests in flight, for draining. Call once, before `listen`.
+ * Counts the server's requests in flight, for draining. Call once, after `createServer(app)`
+ * and before `listen`: listeners run in the order they were added, so the app has run when
+ * this one does, and a response it answered synchronously (a cached tile,
+ * server/routes/cached-tile-now.ts) is complete and not tracked. That spares the hot path a
+ * close listener per request, which costs more than the rest of its answer.
  */
 export function trackInFlightRequests(server: Server): void {
   const inFlight = new Set<ServerResponse>();
   inFlightByServer.set(server, inFlight);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (res.writableEnded) return;
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
