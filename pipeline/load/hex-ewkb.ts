@@ -1,4 +1,5 @@
 import type { Geometry, Position } from 'geojson';
+import { WKB_POINT, WKB_LINESTRING, WKB_POLYGON, WKB_MULTIPOINT, WKB_MULTILINESTRING, WKB_MULTIPOLYGON, WKB_GEOMETRYCOLLECTION, EWKB_Z, EWKB_SRID } from '../wkb/wkb-codes.js';
 
 /**
  * A GeoJSON geometry as hex EWKB with its SRID (PostGIS's extended WKB: little-endian, the
@@ -15,15 +16,6 @@ import type { Geometry, Position } from 'geojson';
  * JSON.stringify wrote it.
  */
 
-const WKB_POINT = 1;
-const WKB_LINESTRING = 2;
-const WKB_POLYGON = 3;
-const WKB_MULTIPOINT = 4;
-const WKB_MULTILINESTRING = 5;
-const WKB_MULTIPOLYGON = 6;
-const WKB_GEOMETRYCOLLECTION = 7;
-const EWKB_Z = 0x80000000;
-const EWKB_SRID = 0x20000000;
 const BYTE_ORDER_LITTLE_ENDIAN = 1;
 
 const BYTES_HEADER = 5;

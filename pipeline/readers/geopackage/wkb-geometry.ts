@@ -1,6 +1,7 @@
 import type { Geometry, LineString, Point, Polygon, Position } from 'geojson';
 import { orientRing } from './ring-orientation.js';
 import type { WkbCursor } from './wkb-cursor.js';
+import { WKB_POINT, WKB_LINESTRING, WKB_POLYGON, WKB_MULTIPOINT, WKB_MULTILINESTRING, WKB_MULTIPOLYGON, WKB_GEOMETRYCOLLECTION, EWKB_Z, EWKB_M, EWKB_SRID } from '../../wkb/wkb-codes.js';
 
 /**
  * WKB (ISO 13249-3 and OGC 06-103r4 §8; GeoPackage 1.2/1.3 §2.1.3.1.1) as GeoJSON, in the
@@ -14,21 +15,10 @@ import type { WkbCursor } from './wkb-cursor.js';
  * refused by name: they have no GeoJSON form.
  */
 
-const WKB_POINT = 1;
-const WKB_LINESTRING = 2;
-const WKB_POLYGON = 3;
-const WKB_MULTIPOINT = 4;
-const WKB_MULTILINESTRING = 5;
-const WKB_MULTIPOLYGON = 6;
-const WKB_GEOMETRYCOLLECTION = 7;
-
 const ISO_DIMENSION_STEP = 1000;
 const ISO_Z = 1;
 const ISO_M = 2;
 const ISO_ZM = 3;
-const EWKB_Z = 0x80000000;
-const EWKB_M = 0x40000000;
-const EWKB_SRID = 0x20000000;
 const EWKB_FLAGS = EWKB_Z | EWKB_M | EWKB_SRID;
 
 /** A WKB byte order marker, then a 4-byte type: the least a geometry takes before its body. */
