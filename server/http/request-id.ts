@@ -30,10 +30,14 @@ export function requestLogger(req: IncomingMessage, logger: Logger): Logger {
 }
 
 function assignRequestId(req: IncomingMessage): string {
-  const offered = req.headers['x-request-id'];
-  const id = typeof offered === 'string' && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
+  const id = offeredOrNewId(req);
   requestIds.set(req, id);
   return id;
+}
+
+function offeredOrNewId(req: IncomingMessage): string {
+  const offered = req.headers['x-request-id'];
+  return typeof offered === 'string' && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
 }
 
 /**
@@ -48,12 +52,15 @@ function assignRequestId(req: IncomingMessage): string {
 export function withRequestIds(logger: Logger, listener: RequestListener, answerNow?: SynchronousListener): RequestListener {
   return (req, res) => {
     const startedAt = process.hrtime.bigint();
-    const id = requestIdOf(req);
+    // Kept for requestIdOf only when the request goes on: a WeakMap entry per request costs the
+    // garbage collector more (ephemerons) than the whole synchronous answer of a cached tile.
+    const id = offeredOrNewId(req);
     if (answerNow?.(req, res, id)) {
       // Answered in full before returning (it wrote X-Request-Id itself): nothing is left to watch.
       logCompletion(logger, req, res, id, startedAt, res.writableEnded);
       return;
     }
+    requestIds.set(req, id);
     res.setHeader(REQUEST_ID_HEADER, id);
     res.once('close', () => logCompletion(logger, req, res, id, startedAt, res.writableFinished));
     listener(req, res);

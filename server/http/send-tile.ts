@@ -31,6 +31,9 @@ const SYNC_GZIP_MAX_BYTES = 16 * 1024;
 
 const ENCODINGS = ['gzip', 'identity'];
 
+/** `gzip` as one of the comma-separated codings of an Accept-Encoding header (case-insensitive, RFC 9110 §12.5.3). */
+const GZIP_LISTED = /(?:^|,)[ \t]*gzip[ \t]*(?:,|$)/i;
+
 /**
  * Writes a vector tile: gzip when the client accepts it and the tile is worth compressing, a
  * strong ETag per representation (the gzip one differs, RFC 9110 §8.8.3), 304 on a matching
@@ -62,7 +65,7 @@ export function acceptsGzip(req: IncomingMessage): boolean {
   if (!header || !header.includes('gzip')) return false;
   // What browsers and map clients send ("gzip, deflate, br"): no q-values, so any listed coding
   // is acceptable and gzip, listed, is preferred. Only headers with weights need the negotiator.
-  if (!header.includes(';')) return header.split(',').some((coding) => coding.trim().toLowerCase() === 'gzip');
+  if (!header.includes(';')) return GZIP_LISTED.test(header);
   return new Negotiator(req).encodings(ENCODINGS)[0] === 'gzip';
 }
 

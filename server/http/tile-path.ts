@@ -50,6 +50,7 @@ export function parseTilePath(rawPath: string): TilePath {
 }
 
 function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
