@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AppConfig } from '../../../core/config/load-config.js';
-import { qualifiedVersionTable, versionTableDdl } from '../../../core/db/dataset-layout.js';
 import type { Pool } from '../../../core/db/pool.js';
-import { publishVersion, registerVersion, reserveVersion, rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
+import { rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
+import { countyNames, publishCountyNames } from './county-versions.js';
 import { generateSample } from '../../../pipeline/sample/generate-sample.js';
 import { createApp } from '../../../server/app.js';
 import { CacheSweeper } from '../../../server/cache/cache-sweeper.js';
@@ -16,7 +16,6 @@ import { readLiveVersions, VectorTileKeys } from '../../../server/cache/vector-t
 import { createServerMetrics, type ServerMetrics } from '../../../server/metrics/server-metrics.js';
 import { loadTilesetCatalog, type TilesetCatalog } from '../../../server/sources/tileset-catalog.js';
 import { WebMercatorQuad } from '../../../core/grid/tile-matrix-set.js';
-import { decodeTile } from '../../support/decode-tile.js';
 import { listen, rawGet, type RunningServer } from '../../support/http-server.js';
 import { sampleFixture } from '../../support/sample-fixture.js';
 import { poolBehindProxy, TcpProxy } from '../../support/tcp-proxy.js';
@@ -54,34 +53,6 @@ async function startCachedServer(config: AppConfig, pool: Pool, directory: strin
       await cache.close();
     },
   });
-}
-
-/** Publishes a new version of the county dataset: the same outlines, names changed by `suffix`. */
-async function publishCountyNames(pool: Pool, suffix: string): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const version = await reserveVersion(client, 'county');
-    await client.query(versionTableDdl('county', version, [{ name: 'XZQDM', type: 'text' }, { name: 'XZQMC', type: 'text' }]));
-    await client.query(
-      `INSERT INTO ${qualifiedVersionTable('county', version)} ("XZQDM", "XZQMC", geom)
-       SELECT "XZQDM", "XZQMC" || $1, geom FROM live.county ORDER BY fid`,
-      [suffix],
-    );
-    await registerVersion(client, { datasetId: 'county', version, importJobId: null });
-    await publishVersion(client, 'county', version);
-    await client.query('COMMIT');
-    return version;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-function countyNames(body: Buffer): string[] {
-  return decodeTile(body).get('county')!.features.map((feature) => String(feature.properties.XZQMC)).sort();
 }
 
 describe('cached vector tiles', () => {

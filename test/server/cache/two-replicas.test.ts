@@ -9,12 +9,11 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { readConfigFile, resolveConfigFile } from '../../../core/config/load-config.js';
-import { qualifiedVersionTable, versionTableDdl } from '../../../core/db/dataset-layout.js';
 import type { Pool } from '../../../core/db/pool.js';
 import { projectRoot } from '../../../core/project-root.js';
-import { publishVersion, registerVersion, reserveVersion, rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
+import { rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
+import { countyNames, publishCountyNames } from './county-versions.js';
 import { generateSample } from '../../../pipeline/sample/generate-sample.js';
-import { decodeTile } from '../../support/decode-tile.js';
 import { rawGet } from '../../support/http-server.js';
 import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
 import { metricValue } from '../metrics/prometheus-text.js';
@@ -89,31 +88,6 @@ class ServerProcess {
     this.child.kill('SIGTERM');
     await this.exited;
   }
-}
-
-/** Publishes a new county version: the same outlines, names changed by `suffix` (as an import would, NOTIFY included). */
-async function publishCountyNames(pool: Pool, suffix: string): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const version = await reserveVersion(client, 'county');
-    await client.query(versionTableDdl('county', version, [{ name: 'XZQDM', type: 'text' }, { name: 'XZQMC', type: 'text' }]));
-    await client.query(`INSERT INTO ${qualifiedVersionTable('county', version)} ("XZQDM", "XZQMC", geom)
-      SELECT "XZQDM", "XZQMC" || $1, geom FROM live.county ORDER BY fid`, [suffix]);
-    await registerVersion(client, { datasetId: 'county', version, importJobId: null });
-    await publishVersion(client, 'county', version);
-    await client.query('COMMIT');
-    return version;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-function countyNames(body: Buffer): string[] {
-  return decodeTile(body).get('county')!.features.map((feature) => String(feature.properties.XZQMC)).sort();
 }
 
 describe('two server processes on one PostgreSQL and one Redis', function () {
