@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import { exportMbtiles } from '../../server/offline/export-mbtiles.js';
 import type { CommandExits } from './cli-database.js';
-import { AREA_OPTIONS, AREA_USAGE, concurrencyOf, formatDuration, refusalExit, seedBodyFromArgs, withSeedContext } from './seed-cli-context.js';
+import { AREA_OPTIONS, AREA_USAGE, concurrencyOf, formatDuration, prepareFromArgs, refusalExit, withSeedContext } from './seed-cli-context.js';
 
 export const EXPORT_MBTILES_USAGE = `  export-mbtiles ${AREA_USAGE}
                 --output <file.mbtiles> [--attribution <text>]
@@ -34,14 +34,8 @@ export async function runExportMbtilesCommand(args: readonly string[], exits: Co
       console.error(concurrency);
       return exits.usage;
     }
-    let prepared;
-    try {
-      prepared = await service.prepare(seedBodyFromArgs(values));
-    } catch (error) {
-      const code = refusalExit(error, exits);
-      if (code !== null) return code;
-      throw error;
-    }
+    const prepared = await prepareFromArgs(service, values, exits);
+    if (typeof prepared === 'number') return prepared;
     const interrupt = new AbortController();
     const onSignal = () => interrupt.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);

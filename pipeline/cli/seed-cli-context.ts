@@ -9,7 +9,7 @@ import { NO_CACHE_OBSERVER, type TileCache } from '../../server/cache/tile-cache
 import { VectorTileKeys } from '../../server/cache/vector-tile-keys.js';
 import { StyleRasterRenderer } from '../../server/render/style-raster-renderer.js';
 import { seedRequestFromQuery } from '../../server/seed/seed-request.js';
-import { SeedService } from '../../server/seed/seed-service.js';
+import { SeedService, type PreparedSeed } from '../../server/seed/seed-service.js';
 import { loadTilesetCatalog } from '../../server/sources/tileset-catalog.js';
 import { loadStyleCatalog, STYLES_DIR } from '../../server/styles/style-catalog.js';
 import { withCliDatabase, type CommandExits } from './cli-database.js';
@@ -81,6 +81,20 @@ export async function withSeedContext<T>(work: (context: SeedCliContext) => Prom
       await tileCache.close();
     }
   });
+}
+
+/**
+ * The seed or export the command line asks for, counted and checked (SeedService.prepare), or
+ * the exit code of its refusal, with the message printed. Other failures are thrown.
+ */
+export async function prepareFromArgs(service: SeedService, values: Parameters<typeof seedBodyFromArgs>[0], exits: CommandExits): Promise<PreparedSeed | number> {
+  try {
+    return await service.prepare(seedBodyFromArgs(values));
+  } catch (error) {
+    const code = refusalExit(error, exits);
+    if (code !== null) return code;
+    throw error;
+  }
 }
 
 /** Exit code and message of a refused request: 400 and 422 are the command line's fault, 404 not found. */

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { runSeed, type SeedProgress } from '../../server/seed/run-seed.js';
 import type { CommandExits } from './cli-database.js';
-import { AREA_OPTIONS, AREA_USAGE, concurrencyOf, formatDuration, refusalExit, seedBodyFromArgs, withSeedContext } from './seed-cli-context.js';
+import { AREA_OPTIONS, AREA_USAGE, concurrencyOf, formatDuration, prepareFromArgs, withSeedContext } from './seed-cli-context.js';
 
 export const SEED_USAGE = `  seed ${AREA_USAGE}
                                 pre-compute tiles into the shared cache tier (progress bar, ETA);
@@ -32,14 +32,8 @@ export async function runSeedCommand(args: readonly string[], exits: CommandExit
       console.error('cache.enabled is false or cache.shared is none: nothing outlives this command, so there is nothing to seed into');
       return exits.usage;
     }
-    let prepared;
-    try {
-      prepared = await service.prepare(seedBodyFromArgs(values));
-    } catch (error) {
-      const code = refusalExit(error, exits);
-      if (code !== null) return code;
-      throw error;
-    }
+    const prepared = await prepareFromArgs(service, values, exits);
+    if (typeof prepared === 'number') return prepared;
     const { target, plan } = prepared;
     console.error(`${target.kind} ${target.id}: ${plan.total} tiles, zoom ${plan.levels[0]?.z ?? '-'} to ${plan.levels.at(-1)?.z ?? '-'}, ${plan.grid.id}, ${plan.county ? `county ${plan.county.name} (${plan.county.code})` : `bbox ${plan.bbox.join(',')}`}`);
     const interrupt = new AbortController();
