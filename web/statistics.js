@@ -21,6 +21,13 @@ const CONFLICT_TYPE_HINT = '冲突类型 (conflict type)';
  * @typedef {{ title: string, key: string, kind?: 'area' | 'count' | 'small-area' | 'text' }} Column
  */
 
+/** An area in the three units a planning office reports (m², hectares, mu). @type {Column[]} */
+const AREA_COLUMNS = [
+  { title: '面积（平方米）', key: 'areaM2', kind: 'area' },
+  { title: '面积（公顷）', key: 'areaHa', kind: 'area' },
+  { title: '面积（亩）', key: 'areaMu', kind: 'area' },
+];
+
 /** @type {Record<string, Column[]>} */
 const COLUMNS = {
   landuse: [
@@ -28,34 +35,26 @@ const COLUMNS = {
     { title: '地类编码', key: 'classCode' },
     { title: '地类名称', key: 'className' },
     { title: '图斑数', key: 'parcels', kind: 'count' },
-    { title: '面积（平方米）', key: 'areaM2', kind: 'area' },
-    { title: '面积（公顷）', key: 'areaHa', kind: 'area' },
-    { title: '面积（亩）', key: 'areaMu', kind: 'area' },
+    ...AREA_COLUMNS,
   ],
   landuseLevel1: [
     { title: '县级行政区', key: 'county' },
     { title: '一级类编码', key: 'level1Code' },
     { title: '一级类名称', key: 'level1Name' },
     { title: '图斑数', key: 'parcels', kind: 'count' },
-    { title: '面积（平方米）', key: 'areaM2', kind: 'area' },
-    { title: '面积（公顷）', key: 'areaHa', kind: 'area' },
-    { title: '面积（亩）', key: 'areaMu', kind: 'area' },
+    ...AREA_COLUMNS,
   ],
   controlLines: [
     { title: '县级行政区', key: 'county' },
     { title: '控制线', key: 'roleName' },
     { title: '图斑数', key: 'features', kind: 'count' },
-    { title: '面积（平方米）', key: 'areaM2', kind: 'area' },
-    { title: '面积（公顷）', key: 'areaHa', kind: 'area' },
-    { title: '面积（亩）', key: 'areaMu', kind: 'area' },
+    ...AREA_COLUMNS,
   ],
   conflicts: [
     { title: '县级行政区', key: 'county' },
     { title: CONFLICT_TYPE_HINT, key: 'typeName' },
     { title: '图斑数', key: 'features', kind: 'count' },
-    { title: '面积（平方米）', key: 'areaM2', kind: 'area' },
-    { title: '面积（公顷）', key: 'areaHa', kind: 'area' },
-    { title: '面积（亩）', key: 'areaMu', kind: 'area' },
+    ...AREA_COLUMNS,
     { title: '其中碎片数', key: 'slivers', kind: 'count' },
     { title: '碎片面积（平方米）', key: 'sliverAreaM2', kind: 'small-area' },
   ],
@@ -71,9 +70,7 @@ const COLUMNS = {
   changes: [
     { title: '变化类型', key: 'typeName' },
     { title: '图斑数', key: 'parcels', kind: 'count' },
-    { title: '面积（平方米）', key: 'areaM2', kind: 'area' },
-    { title: '面积（公顷）', key: 'areaHa', kind: 'area' },
-    { title: '面积（亩）', key: 'areaMu', kind: 'area' },
+    ...AREA_COLUMNS,
     { title: '面积增减（平方米）', key: 'areaChangeM2', kind: 'area' },
   ],
 };
