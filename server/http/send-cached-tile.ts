@@ -39,7 +39,7 @@ export function trySendCachedTileNow(
     return true;
   }
   const isGzip = tile.encoding === 'gzip' && acceptsGzip(req);
-  const etag = `"${tile.etag}${isGzip ? '-gz' : ''}"`;
+  const etag = representationEtag(tile, isGzip);
   res.setHeader('ETag', etag);
   if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) {
     res.writeHead(304).end();
@@ -48,6 +48,11 @@ export function trySendCachedTileNow(
   if (tile.encoding === 'gzip' && !isGzip) return false;
   writeBody(res, tile.body, isGzip, contentType);
   return true;
+}
+
+/** The ETag of one representation of a stored tile: the gzip one differs (RFC 9110 §8.8.3). */
+export function representationEtag(tile: CachedTile, isGzip: boolean): string {
+  return `"${tile.etag}${isGzip ? '-gz' : ''}"`;
 }
 
 function writeBody(res: ServerResponse, body: Buffer | null, isGzip: boolean, contentType: string): void {

@@ -5,6 +5,7 @@ import { EXPOSED_HEADERS } from '../access/cors.js';
 import { DATA_SECURITY_HEADER_LIST, setSecurityHeaders } from '../access/security-headers.js';
 import type { TileServing } from '../cache/tile-serving.js';
 import { REQUEST_ID_HEADER, type SynchronousListener } from '../http/request-id.js';
+import { representationEtag } from '../http/send-cached-tile.js';
 import { acceptsGzip, MVT_CONTENT_TYPE } from '../http/send-tile.js';
 import { parseTilePath, type TilePath } from '../http/tile-path.js';
 import { writeError } from '../http/write-error.js';
@@ -65,7 +66,7 @@ export function createCachedTileNow(deps: CachedTileNowDeps): SynchronousListene
       res.writeHead(204, headers).end();
     } else {
       const isGzip = hit.encoding === 'gzip';
-      headers.push('ETag', `"${hit.etag}${isGzip ? '-gz' : ''}"`, 'Content-Type', MVT_CONTENT_TYPE);
+      headers.push('ETag', representationEtag(hit, isGzip), 'Content-Type', MVT_CONTENT_TYPE);
       if (isGzip) headers.push('Content-Encoding', 'gzip');
       headers.push('Content-Length', String(hit.body.length));
       res.writeHead(200, headers).end(hit.body);
