@@ -188,11 +188,14 @@ describe('the web viewer (GET /) in Chromium', function () {
       const landuseToggle = page.locator('#layer-list label', { hasText: '三调地类图斑' }).locator('input');
       expect(await toggles.count()).to.be.greaterThan(1);
       await landuseToggle.uncheck();
-      const visibleParcels = await page.evaluate(() => {
+      const renderedParcels = () => {
         const { map } = (globalThis as unknown as { planmap: { map: { queryRenderedFeatures(): Array<{ sourceLayer?: string }> } } }).planmap;
         return map.queryRenderedFeatures().filter((feature) => feature.sourceLayer === 'landuse').length;
-      });
-      expect(visibleParcels).to.equal(0);
+      };
+      // The map hides the layers at its next frame, which a busy machine can delay: wait for it
+      // (up to 10 s), then check.
+      await page.waitForFunction(`(${renderedParcels.toString()})() === 0`, undefined, { timeout: 10_000 }).catch(() => undefined);
+      expect(await page.evaluate(renderedParcels)).to.equal(0);
     });
 
     it('switches to another served style', async () => {
