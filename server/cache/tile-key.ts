@@ -46,17 +46,25 @@ const FORMAT_PATTERN = /^[a-z0-9]{1,8}$/;
 
 /** Builds a key; throws on parts outside the safe alphabet (a programming error, never request text). */
 export function buildTileKey(parts: TileKeyParts): TileKey {
-  checkToken('tileset', parts.tileset);
+  const namespace = buildNamespace(parts.tileset, parts.versions);
   checkToken('grid', parts.grid);
-  if (parts.versions.length === 0) throw new Error('a tile key needs at least one version token');
-  for (const version of parts.versions) checkToken('version', version);
   if (!FORMAT_PATTERN.test(parts.format)) throw new Error(`tile key format "${parts.format}" is not [a-z0-9]{1,8}`);
   for (const [name, value] of [['z', parts.z], ['x', parts.x], ['y', parts.y]] as const) {
     if (!Number.isSafeInteger(value) || value < 0) throw new Error(`tile key ${name} ${value} is not a non-negative integer`);
   }
   if (!Number.isInteger(parts.scale) || parts.scale < 1 || parts.scale > 4) throw new Error(`tile key scale ${parts.scale} is not 1 to 4`);
-  const namespace = `${parts.tileset}/${parts.versions.join('+')}`;
   return { ...parts, versions: [...parts.versions], id: tileKeyId(namespace, parts), namespace };
+}
+
+/**
+ * The namespace (`{tileset}/{versions}`) of every tile of a tileset at these versions, checked
+ * as `buildTileKey` checks it; throws on a part outside the safe alphabet.
+ */
+export function buildNamespace(tileset: string, versions: readonly string[]): string {
+  checkToken('tileset', tileset);
+  if (versions.length === 0) throw new Error('a tile key needs at least one version token');
+  for (const version of versions) checkToken('version', version);
+  return `${tileset}/${versions.join('+')}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { TilesetConfig } from '../../core/config/schema.js';
 import type { Pool } from '../../core/db/pool.js';
 import type { TileCoord, TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
 import type { TileLayerInfo } from '../sources/tile-source.js';
-import { buildTileKey, parseNamespace, type TileKey } from './tile-key.js';
+import { buildNamespace, buildTileKey, parseNamespace, type TileKey } from './tile-key.js';
 
 /** A served layer as the catalog has it: its tileset id and the live version it serves. */
 export interface VersionedLayer {
@@ -35,7 +35,7 @@ export class VectorTileKeys {
   keyFor(tilesetId: string, layers: readonly VersionedLayer[], grid: TileMatrixSet, tile: TileCoord): TileKey {
     return buildTileKey({
       tileset: tilesetId,
-      versions: layers.map((layer) => this.versionToken(layer)),
+      versions: this.versionTokens(layers),
       grid: grid.id,
       z: tile.z,
       x: tile.x,
@@ -43,6 +43,19 @@ export class VectorTileKeys {
       format: VECTOR_TILE_FORMAT,
       scale: 1,
     });
+  }
+
+  /**
+   * The namespace shared by every tile of `tilesetId` made of these layers, with its version
+   * tokens: what a tile's key adds its address to (server/routes/vector-tile-plans.ts).
+   */
+  namespaceFor(tilesetId: string, layers: readonly VersionedLayer[]): { namespace: string; versions: readonly string[] } {
+    const versions = this.versionTokens(layers);
+    return { namespace: buildNamespace(tilesetId, versions), versions };
+  }
+
+  private versionTokens(layers: readonly VersionedLayer[]): string[] {
+    return layers.map((layer) => this.versionToken(layer));
   }
 
   /** The token of one layer as it is served now. */

@@ -1,4 +1,4 @@
-import { WebMercatorQuad, type TileCoord, type TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
+import type { TileCoord, TileMatrixSet } from '../../core/grid/tile-matrix-set.js';
 import { privateCacheControl, type AccessControl } from '../access/access-control.js';
 import type { ProtectedResource } from '../access/access-policy.js';
 import { tileKeyId, type TileKey } from '../cache/tile-key.js';
@@ -58,9 +58,9 @@ export class VectorTilePlans {
     const { source, layers } = catalog.resolve(tilesetId);
     const resource = access?.policy.tileset(tilesetId);
     const sharedCacheControl = layers.map((layer) => layer.info.cacheControl).reduce(shortestCacheControl);
-    // Made (and checked) by buildTileKey once; every tile's key is then this namespace plus its
-    // address, which parseTilePath has checked (grid ids are constants).
-    const { namespace, versions } = tileKeys.keyFor(tilesetId, layers, WebMercatorQuad, { z: 0, x: 0, y: 0 });
+    // Made (and checked) once; every tile's key is then this namespace plus its address, which
+    // parseTilePath has checked (grid ids are constants).
+    const { namespace, versions } = tileKeys.namespaceFor(tilesetId, layers);
     return {
       tilesetId,
       source,

@@ -68,6 +68,15 @@ describe('VectorTileKeys', () => {
     expect(keys.keyFor('landuse', [layer('landuse', 3)], CGCS2000Quad, tile).id).to.not.equal(v3.id);
   });
 
+  it('gives the namespace every tile key of the tileset shares, and refuses unsafe ids', () => {
+    const layers = [layer('landuse', 3), layer('county', 1)];
+    const { namespace, versions } = keys.namespaceFor('landuse,county', layers);
+    expect(namespace).to.equal(keys.keyFor('landuse,county', layers, WebMercatorQuad, { z: 14, x: 13_500, y: 6_200 }).namespace);
+    expect(versions).to.deep.equal(namespace.split('/')[1]!.split('+'));
+    expect(() => keys.namespaceFor('a/b', [layer('landuse', 3)])).to.throw(/tileset/);
+    expect(() => keys.namespaceFor('landuse', [layer('nowhere', 3)])).to.throw(/nowhere/);
+  });
+
   it('changes the key when the tileset configuration that shapes tiles changes', () => {
     const changed = testConfig('postgres://unused@127.0.0.1/unused', (raw) => {
       (raw.tilesets as { id: string; buffer?: number }[]).find((tileset) => tileset.id === 'landuse')!.buffer = 32;
