@@ -1,18 +1,15 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { readConfigFile, resolveConfigFile } from '../../core/config/load-config.js';
 import type { Pool } from '../../core/db/pool.js';
-import { projectRoot } from '../../core/project-root.js';
 import { rawGet } from '../support/http-server.js';
 import { sampleFixture } from '../support/sample-fixture.js';
+import { ServerProcess } from '../support/server-process.js';
 import { poolBehindProxy, TcpProxy } from '../support/tcp-proxy.js';
 import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../support/test-database.js';
 import { startAccessServer, type AccessServer } from '../server/access/access-test-server.js';
@@ -156,28 +153,8 @@ describe('reliability: faults', function () {
       raw.cache = { ...raw.cache, enabled: false }; // every request reaches the database: in flight long enough to matter
       const file = join(configDir, 'sigterm.yaml');
       await writeFile(file, stringify(raw));
-      const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
-        cwd: projectRoot,
-        env: { ...process.env, DATABASE_URL: sampleFixture().config.databaseUrl, CONFIG_FILE: file, PORT: '0', LOG_LEVEL: 'debug' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-      const lines: { msg?: string; port?: number; status?: number }[] = [];
-      let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const listening = new Promise<number>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (text) => {
-          try {
-            const line = JSON.parse(text) as { msg?: string; port?: number };
-            lines.push(line);
-            if (line.msg === 'planmap listening') resolve(line.port!);
-          } catch {
-            lines.push({ msg: text });
-          }
-        });
-        void exited.then(([code]) => reject(new Error(`the server exited (${code}) before listening: ${stderr.slice(-1500)}`)));
-      });
-      const baseUrl = `http://127.0.0.1:${await listening}`;
+      const server = await ServerProcess.start({ DATABASE_URL: sampleFixture().config.databaseUrl, CONFIG_FILE: file, LOG_LEVEL: 'debug' });
+      const { baseUrl, lines } = server;
 
       // 16 clients, a new connection per request, until the server refuses connections.
       const outcomes = { complete: 0, refusedConnection: 0, cutAfterResponseStarted: 0, closedBeforeAnyResponse: 0, badStatus: [] as number[] };
@@ -200,9 +177,9 @@ describe('reliability: faults', function () {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const beforeSignal = outcomes.complete;
       stopping = true;
-      child.kill('SIGTERM');
+      server.child.kill('SIGTERM');
       await Promise.all(clients);
-      const [code, signal] = await exited;
+      const { code, signal } = await server.exited;
       console.log(`      SIGTERM after ${beforeSignal} responses: ${JSON.stringify(outcomes)}`);
       expect(beforeSignal).to.be.greaterThan(0);
       expect(outcomes.cutAfterResponseStarted, 'responses cut off').to.equal(0);

@@ -1,94 +1,22 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { readConfigFile, resolveConfigFile } from '../../../core/config/load-config.js';
 import type { Pool } from '../../../core/db/pool.js';
-import { projectRoot } from '../../../core/project-root.js';
 import { rollbackDataset } from '../../../pipeline/publish/dataset-versions.js';
 import { countyNames, publishCountyNames } from './county-versions.js';
 import { generateSample } from '../../../pipeline/sample/generate-sample.js';
 import { rawGet } from '../../support/http-server.js';
+import { ServerProcess } from '../../support/server-process.js';
 import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
 import { metricValue } from '../metrics/prometheus-text.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const COUNTY_TILE = '/tiles/county/8/210/99.mvt';
-
-interface LogLine {
-  readonly msg: string;
-  readonly [field: string]: unknown;
-}
-
-/** A server process (`server/main.ts`, as `npm start` runs it) whose JSON log lines can be awaited. */
-class ServerProcess {
-  baseUrl = '';
-  private readonly lines: LogLine[] = [];
-  private readonly waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  readonly exited: Promise<unknown>;
-
-  constructor(private readonly child: ChildProcess) {
-    this.exited = once(child, 'exit');
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        return;
-      }
-      this.lines.push(line);
-      for (const waiter of [...this.waiters]) {
-        if (!waiter.predicate(line)) continue;
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    });
-  }
-
-  static async start(env: Record<string, string>): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const server = new ServerProcess(child);
-    const listening = await Promise.race([
-      server.logged((line) => line.msg === 'planmap listening'),
-      server.exited.then(() => {
-        throw new Error('the server exited during start-up (its stderr is above)');
-      }),
-    ]);
-    server.baseUrl = `http://127.0.0.1:${String(listening.port)}`;
-    return server;
-  }
-
-  /** The first log line (already written or to come) that matches. */
-  logged(predicate: (line: LogLine) => boolean, after = 0): Promise<LogLine> {
-    const seen = this.lines.slice(after).find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ predicate, resolve }));
-  }
-
-  get lineCount(): number {
-    return this.lines.length;
-  }
-
-  async metrics(): Promise<string> {
-    return (await rawGet(`${this.baseUrl}/metrics`)).body.toString('utf8');
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    await this.exited;
-  }
-}
 
 describe('two server processes on one PostgreSQL and one Redis', function () {
   this.timeout(180_000);
@@ -135,7 +63,7 @@ describe('two server processes on one PostgreSQL and one Redis', function () {
     const fromB = await rawGet(b.baseUrl + COUNTY_TILE, { 'Accept-Encoding': 'gzip' });
     expect(fromB.body).to.deep.equal(fromA.body);
     expect(fromB.headers.etag).to.equal(fromA.headers.etag);
-    const [metricsA, metricsB] = [await a.metrics(), await b.metrics()];
+    const [metricsA, metricsB] = [await metricsText(a), await metricsText(b)];
     expect(metricValue(metricsA, 'planmap_tiles_computed_total')).to.equal(1);
     expect(metricValue(metricsB, 'planmap_tiles_computed_total')).to.equal(0);
     expect(metricValue(metricsB, 'planmap_tile_cache_lookups_total', { tier: 'redis', result: 'hit' })).to.equal(1);
@@ -165,3 +93,7 @@ describe('two server processes on one PostgreSQL and one Redis', function () {
     }
   });
 });
+
+async function metricsText(server: ServerProcess): Promise<string> {
+  return (await rawGet(`${server.baseUrl}/metrics`)).body.toString('utf8');
+}

@@ -1,18 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { readConfigFile, resolveConfigFile } from '../../../core/config/load-config.js';
 import { qualifiedVersionTable } from '../../../core/db/dataset-layout.js';
 import { tileAtPoint, WebMercatorQuad } from '../../../core/grid/tile-matrix-set.js';
-import { projectRoot } from '../../../core/project-root.js';
 import { sampleFixture } from '../../support/sample-fixture.js';
+import { ServerProcess, type LogLine } from '../../support/server-process.js';
 
 /**
  * Statements of the server waiting for the test's lock on the live table. Asked on another
@@ -21,66 +18,9 @@ import { sampleFixture } from '../../support/sample-fixture.js';
 const WAITING_FOR_THE_LOCK = `SELECT count(*) AS waiting FROM pg_stat_activity
   WHERE datname = current_database() AND wait_event_type = 'Lock'`;
 
-interface LogLine {
-  msg?: string;
-  port?: number;
-  clean?: boolean;
-  [key: string]: unknown;
-}
-
-/**
- * The server as operators run it: `server/main.ts` in its own process, on the shared sample
- * database, with its JSON log read line by line.
- */
-class ServerProcess {
-  readonly lines: LogLine[] = [];
-  private readonly waiters: { test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private stderr = '';
-
-  constructor(readonly child: ChildProcess) {
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        line = { msg: text };
-      }
-      this.lines.push(line);
-      for (const waiter of [...this.waiters]) {
-        if (waiter.test(line)) {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-  }
-
-  /** The first log line with this message (already logged, or the next one). */
-  waitForLog(msg: string): Promise<LogLine> {
-    const seen = this.lines.find((line) => line.msg === msg);
-    if (seen) return Promise.resolve(seen);
-    const logged = new Promise<LogLine>((resolve) => this.waiters.push({ test: (line) => line.msg === msg, resolve }));
-    const exited = this.exited.then(({ code }) => {
-      throw new Error(`the server exited (${code}) before logging "${msg}": ${this.stderr.slice(-2000)} ${JSON.stringify(this.lines.slice(-5))}`);
-    });
-    return Promise.race([logged, exited]);
-  }
-}
-
 async function startServer(databaseUrl: string, configFile: string, env: Record<string, string> = {}): Promise<{ server: ServerProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, CONFIG_FILE: configFile, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const server = new ServerProcess(child);
-  const listening = await server.waitForLog('planmap listening');
-  return { server, baseUrl: `http://127.0.0.1:${listening.port}` };
+  const server = await ServerProcess.start({ DATABASE_URL: databaseUrl, CONFIG_FILE: configFile, ...env });
+  return { server, baseUrl: server.baseUrl };
 }
 
 /** A GET on its own connection; resolves with the status and the body's length, or the connection's error. */
