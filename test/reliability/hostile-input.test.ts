@@ -3,10 +3,9 @@ import { expect } from 'chai';
 import type { Pool } from '../../core/db/pool.js';
 import { rawGet } from '../support/http-server.js';
 import { sampleFixture } from '../support/sample-fixture.js';
-import { createTestDatabase, openMigratedPool, testConfig, type TestDatabase } from '../support/test-database.js';
-import { startAccessServer, type AccessServer } from '../server/access/access-test-server.js';
 import { hostileRequest, type HostileCategory, type HostileRequest } from './hostile-requests.js';
 import { runSeed, seededRandom } from './seeded-random.js';
+import { reliabilityServer } from './reliability-server.js';
 
 const REQUESTS = 10_000;
 const PARALLEL = 32;
@@ -19,29 +18,10 @@ const PARALLEL = 32;
  */
 describe('reliability: hostile input', function () {
   this.timeout(600_000);
-  let database: TestDatabase;
-  let pool: Pool;
-  let server: AccessServer;
-
-  before(async () => {
-    database = await createTestDatabase('reliability-hostile');
-    pool = await openMigratedPool(testConfig(database.url));
-    server = await startAccessServer(pool, database.url, {
-      tilesetLevels: { landuse: 'restricted', county: 'internal' },
-      memoryCache: true,
-      adjustAccess: (access) => {
-        access.rateLimits = { enabled: false };
-      },
-    });
-  });
-
-  after(async () => {
-    await server?.close();
-    await pool?.end();
-    await database?.drop();
-  });
+  const suite = reliabilityServer('reliability-hostile', { landuse: 'restricted', county: 'internal' });
 
   it(`answers ${REQUESTS} hostile requests without a 5xx or a crash, changes nothing, and refuses every admin request without a token`, async () => {
+    const { pool, server } = suite;
     const seed = runSeed();
     console.log(`      hostile input seed ${seed} (replay: RELIABILITY_SEED=${seed})`);
     const beforeFixture = await checksum(sampleFixture().pool);

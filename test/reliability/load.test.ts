@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import type { Pool } from '../../core/db/pool.js';
 import { sampleFixture } from '../support/sample-fixture.js';
-import { createTestDatabase, openMigratedPool, testConfig, type TestDatabase } from '../support/test-database.js';
-import { makeCallerTokens, startAccessServer, type AccessServer, type CallerTokens } from '../server/access/access-test-server.js';
+import { makeCallerTokens, type CallerTokens } from '../server/access/access-test-server.js';
 import { formatLoad, runLoad } from './load-driver.js';
 import { runSeed } from './seeded-random.js';
 import { reliabilityTilePaths } from './tile-paths.js';
+import { reliabilityServer } from './reliability-server.js';
 
 /**
  * Load, CI variant: 64 concurrent clients for 5 s on a mix of cached and uncached tiles of an
@@ -15,31 +14,13 @@ import { reliabilityTilePaths } from './tile-paths.js';
  */
 describe('reliability: load (CI variant)', function () {
   this.timeout(120_000);
-  let database: TestDatabase;
-  let pool: Pool;
   let tokens: CallerTokens;
-  let server: AccessServer;
-
-  before(async () => {
-    database = await createTestDatabase('reliability-load');
-    pool = await openMigratedPool(testConfig(database.url));
+  const suite = reliabilityServer('reliability-load', { landuse: 'internal' }, async (pool) => {
     tokens = await makeCallerTokens(pool);
-    server = await startAccessServer(pool, database.url, {
-      tilesetLevels: { landuse: 'internal' },
-      memoryCache: true,
-      adjustAccess: (access) => {
-        access.rateLimits = { enabled: false };
-      },
-    });
-  });
-
-  after(async () => {
-    await server?.close();
-    await pool?.end();
-    await database?.drop();
   });
 
   it('serves 64 clients for 5 s with no error', async () => {
+    const { server } = suite;
     const paths = await reliabilityTilePaths(sampleFixture().pool, 60);
     const seed = runSeed();
     const result = await runLoad({
