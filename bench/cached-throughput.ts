@@ -8,6 +8,7 @@ import { createLogger } from '../core/logger.js';
 import { writeBenchConfig } from './support/bench-config.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { DEFAULT_BENCH_DATABASE_URL } from './support/bench-options.js';
+import { constantResponseHeaders, startHttpFloor } from './support/http-floor.js';
 import { findLoadTools, MissingToolError } from './support/load-tools.js';
 import { collectMachineInfo, formatMachineInfo } from './support/machine-info.js';
 import { findNginx, startNginx, writeStaticTiles } from './support/nginx-static.js';
@@ -108,15 +109,20 @@ async function main(signal: AbortSignal, onCleanup: (cleanup: Cleanup) => void):
   const rows: Row[] = [];
   rows.push(await withServer(() => startServer(databaseUrl, { configFile: configs.uncached, compile: false }), (server) => measure('planmap, cache off (every tile from PostGIS)', server.baseUrl)));
   let staticBytes = 0;
+  let cachedHeaders: string[] = [];
   rows.push(await withServer(() => startServer(databaseUrl, { configFile: configs.cached, compile: false }), async (server) => {
     progress(`filling the cache and writing the ${list!.tiles.length} tiles as static files`);
     staticBytes = await writeStaticTiles(join(directory, 'static'), TILESET_ID, list!.tiles, (tile, gzip) => fetchTile(server.baseUrl, tile, gzip));
+    cachedHeaders = constantResponseHeaders((await fetchTile(server.baseUrl, list!.tiles[0]!, true)).rawHeaders);
     return measure('planmap, cached (memory tier)', server.baseUrl);
   }));
   // As nginx below: a second process for the second CPU (server.workers). Each worker's memory
   // tier fills from the shared disk tier during the warm-up.
   rows.push(await withServer(() => startServer(databaseUrl, { configFile: configs.cached, compile: false, workers: 2 }), (server) =>
     measure('planmap, cached (memory tier), 2 workers', server.baseUrl)));
+  // What Node's HTTP stack alone gives with the same bytes and headers: planmap's floor.
+  rows.push(await withServer(() => startHttpFloor(join(directory, 'static'), TILESET_ID, cachedHeaders), (server) =>
+    measure('bare Node http, same tiles and headers (the floor)', server.baseUrl)));
   for (const workers of [1, 2]) {
     rows.push(await withServer(() => startNginx(nginx.path, join(directory, 'static'), workers), (server) =>
       measure(`nginx static files, ${workers} worker${workers > 1 ? 's' : ''}`, server.baseUrl)));
@@ -143,7 +149,7 @@ async function writeConfigs(directory: string): Promise<{ cached: string; uncach
   };
 }
 
-function fetchTile(baseUrl: string, { z, x, y }: TileCoord, gzip: boolean): Promise<{ body: Buffer; isGzip: boolean }> {
+function fetchTile(baseUrl: string, { z, x, y }: TileCoord, gzip: boolean): Promise<{ body: Buffer; isGzip: boolean; rawHeaders: string[] }> {
   return new Promise((resolve, reject) => {
     const headers = gzip ? { 'Accept-Encoding': 'gzip' } : {};
     get(`${baseUrl}/tiles/${TILESET_ID}/${z}/${x}/${y}.mvt`, { headers, agent: false }, (response) => {
@@ -151,7 +157,7 @@ function fetchTile(baseUrl: string, { z, x, y }: TileCoord, gzip: boolean): Prom
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         if (response.statusCode !== 200) reject(new Error(`tile ${z}/${x}/${y}: HTTP ${response.statusCode}`));
-        else resolve({ body: Buffer.concat(chunks), isGzip: response.headers['content-encoding'] === 'gzip' });
+        else resolve({ body: Buffer.concat(chunks), isGzip: response.headers['content-encoding'] === 'gzip', rawHeaders: response.rawHeaders });
       });
     }).on('error', reject);
   });

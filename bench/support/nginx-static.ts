@@ -1,13 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { get } from 'node:http';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { TileCoord } from '../../core/grid/tile-matrix-set.js';
 import { MissingToolError } from './load-tools.js';
-import { findFreePort, stopChild, type ServerProcess } from './server-process.js';
+import { childServerWhenAnswering, findFreePort, type ServerProcess } from './server-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -87,23 +85,5 @@ http {
 `);
   await mkdir(join(root, 'tmp'), { recursive: true });
   const child = spawn(nginxPath, ['-c', conf, '-e', join(root, 'nginx-error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const server: ServerProcess = { baseUrl: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}; see ${join(root, 'nginx-error.log')}`);
-    if (await answers(server.baseUrl)) return server;
-    await sleep(100);
-  }
-  await server.stop();
-  throw new Error('nginx did not answer within 10 s');
-}
-
-function answers(baseUrl: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = get(`${baseUrl}/`, { agent: false }, (response) => {
-      response.resume();
-      resolve(true);
-    });
-    request.on('error', () => resolve(false));
-  });
+  return childServerWhenAnswering(child, `http://127.0.0.1:${port}`, `nginx (see ${join(root, 'nginx-error.log')})`);
 }

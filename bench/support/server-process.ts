@@ -112,6 +112,32 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   }
 }
 
+/**
+ * A server the benchmark started as a child process (nginx, the HTTP floor), once it answers a
+ * GET / (any status) on `baseUrl`; stops it and throws when it exits first or takes 10 s.
+ */
+export async function childServerWhenAnswering(child: ChildProcess, baseUrl: string, name: string): Promise<ServerProcess> {
+  const server: ServerProcess = { baseUrl, stop: () => stopChild(child) };
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
+    if (await answers(baseUrl)) return server;
+    await sleep(100);
+  }
+  await server.stop();
+  throw new Error(`${name} did not answer within 10 s`);
+}
+
+function answers(baseUrl: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(`${baseUrl}/`, { agent: false }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
 /** A port nothing listens on now: the OS picks one, we release it for the server. */
 export async function findFreePort(): Promise<number> {
   const probe = createServer();
