@@ -10,6 +10,7 @@ import { acceptsGzip, MVT_CONTENT_TYPE } from '../http/send-tile.js';
 import { parseTilePath, type TilePath } from '../http/tile-path.js';
 import { writeError } from '../http/write-error.js';
 import type { TilesetCatalog } from '../sources/tileset-catalog.js';
+import { TileAddressMemo } from './tile-address-memo.js';
 import type { VectorTilePlan, VectorTilePlans } from './vector-tile-plans.js';
 
 export interface CachedTileNowDeps extends TileServing {
@@ -32,19 +33,18 @@ export interface CachedTileNowDeps extends TileServing {
  */
 export function createCachedTileNow(deps: CachedTileNowDeps): SynchronousListener {
   const { catalog, plans, tileCache, metrics, access, logger, tilePathOf } = deps;
+  const addresses = new TileAddressMemo<PublicTileAddress>(MAX_REMEMBERED_PATHS);
   return (req, res, requestId) => {
     // Conditional requests (304) and clients without gzip take the full route.
     if (req.headers['if-none-match'] !== undefined || !acceptsGzip(req)) return false;
     const path = tilePathOf(req);
     if (path === null) return false;
     const started = performance.now();
-    const parsed = parseQuietly(path);
-    if (parsed?.kind !== 'tile') return false;
-    const plan = planQuietly(plans, catalog(), parsed.tilesetId);
-    if (!plan || (plan.resource !== undefined && plan.resource.level !== 'public')) return false;
-    const { tile, grid } = parsed;
-    if (tile.z < plan.source.minzoom || tile.z > plan.source.maxzoom) return false;
-    const hit = tileCache.peek({ id: plan.keyIdFor(grid, tile) });
+    const current = catalog();
+    const address = addresses.lookup(current, path, (path) => publicTileAddress(plans, current, path));
+    if (address === null) return false;
+    const { plan, z } = address;
+    const hit = tileCache.peek(address);
     if (!hit) return false;
     // Counted against the rate limit only now, with the answer in hand: a fall back to the
     // full route must not take a second token.
@@ -71,9 +71,30 @@ export function createCachedTileNow(deps: CachedTileNowDeps): SynchronousListene
       headers.push('Content-Length', String(hit.body.length));
       res.writeHead(200, headers).end(hit.body);
     }
-    metrics.observeTile(parsed.tilesetId, tile.z, (performance.now() - started) / 1000);
+    metrics.observeTile(plan.tilesetId, z, (performance.now() - started) / 1000);
     return true;
   };
+}
+
+/** A tile of a public tileset path within its zooms: what the fast path may answer from memory. */
+interface PublicTileAddress {
+  readonly plan: VectorTilePlan;
+  readonly z: number;
+  /** The tile's key id in the in-process tier. */
+  readonly id: string;
+}
+
+/** About 3 MB of paths and key ids at most; a map view's working set is a few thousand tiles. */
+const MAX_REMEMBERED_PATHS = 20_000;
+
+function publicTileAddress(plans: VectorTilePlans, catalog: TilesetCatalog, path: string): PublicTileAddress | null {
+  const parsed = parseQuietly(path);
+  if (parsed?.kind !== 'tile') return null;
+  const plan = planQuietly(plans, catalog, parsed.tilesetId);
+  if (!plan || (plan.resource !== undefined && plan.resource.level !== 'public')) return null;
+  const { tile, grid } = parsed;
+  if (tile.z < plan.source.minzoom || tile.z > plan.source.maxzoom) return null;
+  return { plan, z: tile.z, id: plan.keyIdFor(grid, tile) };
 }
 
 function parseQuietly(path: string): TilePath | null {
