@@ -84,7 +84,7 @@ interface PublicTileAddress {
   readonly id: string;
 }
 
-/** About 3 MB of paths and key ids at most; a map view's working set is a few thousand tiles. */
+/** About 4 MB of paths and key ids at most; a map view's working set is a few thousand tiles. */
 const MAX_REMEMBERED_PATHS = 20_000;
 
 function publicTileAddress(plans: VectorTilePlans, catalog: TilesetCatalog, path: string): PublicTileAddress | null {
