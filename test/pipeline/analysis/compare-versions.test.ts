@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { AppConfig } from '../../../core/config/load-config.js';
 import type { Pool } from '../../../core/db/pool.js';
 import { refreshAnalysis } from '../../../pipeline/analysis/refresh-analysis.js';
+import { compareVersions } from '../../../pipeline/analysis/compare-versions.js';
 import { versionChanges } from '../../../pipeline/analysis/version-changes.js';
 import { BadRequestError, NotFoundError } from '../../../core/errors.js';
 import { createTestDatabase, openMigratedPool, silentLogger, type TestDatabase } from '../../support/test-database.js';
@@ -118,5 +119,57 @@ describe('comparing versions of a dataset (pipeline/analysis)', () => {
       expect((await ask('nonesuch', null, null))!.message).to.match(/unknown dataset "nonesuch"/);
       expect((await ask('stbhhx', null, null))!.message).to.match(/has no published version/);
     });
+  });
+});
+
+/** compareVersions on its own, over version tables with more columns than one jsonb_build_object takes. */
+describe('compareVersions of wide version tables (pipeline/analysis)', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  const columns = Array.from({ length: 60 }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+  const square = `ST_Multi(ST_GeomFromText('POLYGON((115 36, 115.001 36, 115.001 36.001, 115 36.001, 115 36))', 4490))`;
+
+  before(async function () {
+    this.timeout(120_000);
+    database = await createTestDatabase('analysis_wide_changes');
+    pool = await openMigratedPool(analysisTestConfig(database.url));
+    for (const version of [1, 2]) {
+      // Version 2 also has c61 (null in one parcel, a value in the other); version 1 has c00.
+      const own = version === 1 ? ['c00'] : ['c61'];
+      await pool.query(`CREATE TABLE data."wide__v${version}" (fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, key text,
+        ${[...columns, ...own].map((column) => `${column} text`).join(', ')},
+        geom geometry(MultiPolygon, 4490) NOT NULL, geom_3857 geometry(MultiPolygon, 3857) GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED)`);
+    }
+    const values = (overrides: Record<string, string | null>) => columns.map((column) => (column in overrides ? overrides[column] : `'${column}'`)).join(', ');
+    await pool.query(`INSERT INTO data."wide__v1" (key, ${columns.join(', ')}, c00, geom) VALUES
+      ('same', ${values({})}, NULL, ${square}), ('late', ${values({})}, NULL, ${square}), ('gone', ${values({})}, 'x', ${square})`);
+    await pool.query(`INSERT INTO data."wide__v2" (key, ${columns.join(', ')}, c61, geom) VALUES
+      ('same', ${values({})}, NULL, ${square}), ('late', ${values({ c57: `'changed'` })}, 'new', ${square}), ('new', ${values({})}, NULL, ${square})`);
+  });
+
+  after(async () => {
+    await pool.end();
+    await database.drop();
+  });
+
+  it('finds changed fields beyond the 50th column and in columns only one version has, and keeps no geometry of unchanged parcels', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await compareVersions(client, { datasetId: 'wide', fromVersion: 1, toVersion: 2, keyField: 'key', toleranceM: 0.01, areaMethod: 'ellipsoid' });
+      const { rows } = await client.query<{ key: string; change_type: string; changed_fields: string[]; area_change_m2: number; has_geom: boolean }>(
+        'SELECT key, change_type, changed_fields, area_change_m2, geom IS NOT NULL AS has_geom FROM analysis_change ORDER BY key',
+      );
+      await client.query('ROLLBACK');
+      expect(rows.map((row) => [row.key, row.change_type, row.changed_fields, row.has_geom])).to.deep.equal([
+        ['gone', 'removed', [], true],
+        ['late', 'attributes', ['c57', 'c61'], true],
+        ['new', 'added', [], true],
+        ['same', 'unchanged', [], false],
+      ]);
+      expect(rows.find((row) => row.key === 'late')!.area_change_m2).to.equal(0);
+    } finally {
+      client.release();
+    }
   });
 });
