@@ -6,6 +6,7 @@ import { migrate } from '../../core/db/migrate.js';
 import { createPool, type Pool } from '../../core/db/pool.js';
 import { AppError, ConfigError, ImportError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { isAnalysisInput, refreshAnalysis, type RefreshResult } from '../analysis/refresh-analysis.js';
 import { importDataset } from '../import/import-dataset.js';
 import { ImportRunningError } from '../import/import-lock.js';
 import { listVersions, rollbackDataset } from '../publish/dataset-versions.js';
@@ -20,7 +21,8 @@ const USAGE = `Usage: npm run cli -- <command> [arguments]
 
 Commands:
   import <dataset>              import the dataset's delivery (config: datasets[].source) and
-                                publish it as a new version when QA passes
+                                publish it as a new version when QA passes; then refresh the
+                                analysis that derives from it (conflicts, statistics, changes)
   rollback <dataset> [version]  make an earlier version live (default: the one before the live one)
   versions <dataset>            list the dataset's versions
 ${JOBS_USAGE}
@@ -110,7 +112,35 @@ async function runImport(pool: Pool, config: AppConfig, datasetId: string): Prom
   console.log(formatQaReport(result.report));
   if (result.version === null) return EXIT.qaFailed;
   console.log(`${datasetId}: version ${result.version} is live (job ${result.jobId})`);
+  await refreshAnalysisAfterImport(pool, config, datasetId);
   return EXIT.ok;
+}
+
+/**
+ * The import ends at its publish (importDataset); what derives from the dataset follows here, as
+ * a step the user sees, since it can take longer than the import. A failure leaves the previous
+ * results live and the import published, so the exit code stays 0; the message says so, and the
+ * next import, or a running server's publish listener, retries.
+ */
+async function refreshAnalysisAfterImport(pool: Pool, config: AppConfig, datasetId: string): Promise<void> {
+  if (!config.analysis.enabled || !isAnalysisInput(config, datasetId)) return;
+  console.log(`${datasetId}: refreshing the analysis (conflicts, statistics, version changes)...`);
+  const started = Date.now();
+  try {
+    const result = await refreshAnalysis(pool, config, createLogger('planmap-cli', process.env.LOG_LEVEL ?? 'warn'));
+    console.log(`analysis refreshed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${describeRefresh(result)}`);
+  } catch (error) {
+    console.error(`analysis not refreshed: ${error instanceof Error ? error.message : String(error)}; ` +
+      'the previous results stay live (the next import, or a running server, retries)');
+  }
+}
+
+function describeRefresh(result: RefreshResult): string {
+  const parts = [
+    ...(result.conflicts ? [`conflicts run ${result.conflicts.runId}${result.conflicts.version === null ? '' : ` (version ${result.conflicts.version})`}`] : []),
+    ...result.comparisons.map((run) => `${run.datasetId} v${run.fromVersion} → v${run.toVersion} compared, ${run.target} version ${run.version}`),
+  ];
+  return parts.length > 0 ? parts.join('; ') : 'already up to date';
 }
 
 async function printVersions(pool: Pool, datasetId: string): Promise<number> {

@@ -1,14 +1,15 @@
-import { escapeIdentifier, escapeLiteral } from 'pg';
+import { escapeIdentifier } from 'pg';
 import type { AppConfig } from '../../core/config/load-config.js';
 import type { DatasetConfig } from '../../core/config/schema.js';
-import { DATA_SCHEMA, qualifiedVersionTable, versionTableDdl, type AttributeColumn, type AttributeType } from '../../core/db/dataset-layout.js';
+import { DATA_SCHEMA, type AttributeColumn, type AttributeType } from '../../core/db/dataset-layout.js';
 import type { Pool, PoolClient } from '../../core/db/pool.js';
 import { withClient } from '../../core/db/with-client.js';
 import { ImportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { copyToStaging, stagingTableDdl } from '../load/copy-to-staging.js';
-import { indexWorkTable, parsedStaging, workTableDdl } from '../load/prepare-geometries.js';
-import { publishVersion, pruneVersions, registerVersion, reserveVersion, upsertDataset } from '../publish/dataset-versions.js';
+import { fillWorkTable, indexWorkTable, parsedStaging } from '../load/prepare-geometries.js';
+import { upsertDataset } from '../publish/dataset-versions.js';
+import { fillVersionBesideQa } from '../publish/version-beside-qa.js';
 import type { QaFinding, QaReport } from '../qa/qa-report.js';
 import { runQaChecks } from '../qa/run-qa.js';
 import type { FieldInfo } from '../readers/feature-source.js';
@@ -16,7 +17,6 @@ import { checkDeliveryCoordinates } from './delivery-checks.js';
 import { lockDatasetImport } from './import-lock.js';
 import { openDelivery } from './open-delivery.js';
 import { resolveSourceFiles } from './source-files.js';
-import { analyseAfterPublish } from '../analysis/refresh-analysis.js';
 import { recordSourceFingerprint } from '../schedule/import-history.js';
 import { fingerprintSourceFiles } from '../schedule/source-fingerprint.js';
 
@@ -65,14 +65,20 @@ export interface ImportResult {
 /**
  * Imports a dataset's delivery and publishes it as a new version, or leaves the live version
  * exactly as it was: read every file (streaming) into an UNLOGGED staging table with COPY,
- * repair and transform in SQL, run the QA checks, and only when none fails create the version
- * table and publish it in one transaction. Staging tables of a run that crashed are dropped by
- * the next run of the same dataset. Throws ImportError for a delivery that cannot be read.
+ * repair and transform in SQL, run the QA checks while the version table is filled in a
+ * transaction of its own, and only when none fails publish it in that transaction (else roll it
+ * back). Staging tables of a run that crashed are dropped by the next run of the same dataset.
+ * Throws ImportError for a delivery that cannot be read.
+ *
+ * The import ends at the publish: refreshing what derives from the dataset (pipeline/analysis)
+ * is a job of its own, as it can take longer than the import. A server's publish listener
+ * (server/analysis/start-analysis.ts) starts it on the NOTIFY of the publish; `planmap-cli
+ * import` runs refreshAnalysis after printing the import's result.
  */
 export async function importDataset(pool: Pool, config: AppConfig, datasetId: string, options: ImportOptions, logger: Logger): Promise<ImportResult> {
   const dataset = config.datasets.find((candidate) => candidate.id === datasetId);
   if (!dataset) throw new ImportError({ file: config.configFile }, `no dataset "${datasetId}" is declared (declared: ${config.datasets.map((d) => d.id).join(', ')})`);
-  const imported = await withClient(pool, logger, async (client) => {
+  return withClient(pool, logger, async (client) => {
     let unlock: (() => Promise<void>) | null = null;
     let jobId = 0;
     try {
@@ -96,9 +102,6 @@ export async function importDataset(pool: Pool, config: AppConfig, datasetId: st
       await client.query('RESET statement_timeout').catch(() => undefined);
     }
   });
-  // Derived datasets and statistics follow a publish of their inputs (never throws).
-  if (imported.version !== null) await analyseAfterPublish(pool, config, dataset.id, logger);
-  return imported;
 }
 
 async function runImport(client: PoolClient, pool: Pool, config: AppConfig, dataset: DatasetConfig, jobId: number, options: ImportOptions, logger: Logger): Promise<ImportResult> {
@@ -132,36 +135,26 @@ async function runImport(client: PoolClient, pool: Pool, config: AppConfig, data
   }
   await progress('prepare');
   deliveryFindings.push(...(await checkDeliveryCoordinates(client, parsedStaging(staging), dataset)));
-  await client.query(workTableDdl(work, staging));
+  await fillWorkTable(client, pool, logger, work, staging);
   await indexWorkTable(client, work);
   const boundaryDatasetId = config.datasets.find((candidate) => candidate.kind === 'admin_boundary' && candidate.id !== dataset.id)?.id ?? null;
   await progress('qa');
-  const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId, pool, logger });
-  if (!report.passed) return { jobId, version: null, report };
-  await progress('publish');
-  const version = await publishFromWork(client, dataset, jobId, work, [...fields.values()]);
-  return { jobId, version, report };
-}
-
-/** The new version table, filled from the work table, published and pruned in one transaction. */
-async function publishFromWork(client: PoolClient, dataset: DatasetConfig, jobId: number, work: string, fields: readonly FieldInfo[]): Promise<number> {
-  const columns: AttributeColumn[] = fields.map((field) => ({ name: field.name, type: columnType(field) }));
-  await client.query('BEGIN');
+  // The version is filled and indexed in a transaction of its own while QA runs, and
+  // published only when QA passed (pipeline/publish/version-beside-qa.ts).
+  const columns: AttributeColumn[] = [...fields.values()].map((field) => ({ name: field.name, type: columnType(field) }));
+  const next = fillVersionBesideQa(pool, client, logger, { dataset, jobId, work, columns });
   try {
-    await client.query('SET LOCAL statement_timeout = 0');
-    const version = await reserveVersion(client, dataset.id);
-    await client.query(versionTableDdl(dataset.id, version, columns));
-    const names = columns.map((column) => escapeIdentifier(column.name));
-    const values = columns.map((column) => `(properties->>${escapeLiteral(column.name)})::${column.type}`);
-    await client.query(`INSERT INTO ${qualifiedVersionTable(dataset.id, version)} (${[...names, 'geom'].join(', ')})
-      SELECT ${[...values, 'geom'].join(', ')} FROM ${work} WHERE geom IS NOT NULL ORDER BY source_file, feature_index`);
-    await registerVersion(client, { datasetId: dataset.id, version, importJobId: jobId });
-    await publishVersion(client, dataset.id, version);
-    await pruneVersions(client, dataset.id, dataset.keepVersions);
-    await client.query('COMMIT');
-    return version;
+    const report = await runQaChecks(client, work, dataset, { featuresRead, extraFindings: deliveryFindings, boundaryDatasetId, pool, logger });
+    if (!report.passed) {
+      await next.discard();
+      return { jobId, version: null, report };
+    }
+    await progress('publish');
+    const version = await next.publish();
+    return { jobId, version, report };
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // Never leave the version's transaction waiting for a verdict (after publish(), a no-op).
+    await next.discard();
     throw error;
   }
 }

@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { AppConfig } from '../../../core/config/load-config.js';
 import type { Pool } from '../../../core/db/pool.js';
-import { refreshAnalysis } from '../../../pipeline/analysis/refresh-analysis.js';
+import { analyseAfterPublish, refreshAnalysis } from '../../../pipeline/analysis/refresh-analysis.js';
 import { importDataset } from '../../../pipeline/import/import-dataset.js';
 import { createTestDatabase, openMigratedPool, silentLogger, type TestDatabase } from '../../support/test-database.js';
 import { prjOf, writeParcelShapefile } from '../import/delivery-fixture.js';
 import { publishConflictFixture, RED_LINE_FARMLAND_V2_M2, RED_LINE_V2 } from './conflict-fixture.js';
 import { analysisTestConfig, X0, Y0, ZONE_SRID } from './rectangle-fixtures.js';
 
-/** A delivery of the red line imported by the pipeline: the import's publish triggers the analysis. */
+/**
+ * A delivery of the red line imported by the pipeline: the import ends at its publish, and the
+ * analysis follows as a step of its own (analyseAfterPublish: the CLI after the import, a
+ * server's publish listener).
+ */
 describe('importDataset of an analysis input (pipeline/import -> pipeline/analysis)', () => {
   let database: TestDatabase;
   let pool: Pool;
@@ -40,13 +44,21 @@ describe('importDataset of an analysis input (pipeline/import -> pipeline/analys
     await rm(inbox, { recursive: true, force: true });
   });
 
-  it('publishes the next conflicts version, computed from the imported version', async () => {
+  it('ends at the publish; analyseAfterPublish then publishes the next conflicts version, computed from the imported version', async () => {
     const [x1, y1, x2, y2] = RED_LINE_V2;
     await writeParcelShapefile(join(inbox, 'stbhhx', 'STBHHX'), [
       { bsm: 'R1', dlbm: '0301', dlmc: '乔木林地', x: X0 + x1, y: Y0 + y1, width: x2 - x1, height: y2 - y1 },
     ], { prj: await prjOf(pool, ZONE_SRID), cpg: true });
     const result = await importDataset(pool, config, 'stbhhx', { trigger: 'cli', startedBy: 'test' }, silentLogger);
     expect(result.version, JSON.stringify(result.report)).to.equal(2);
+    const lastRunInputs = async () => (await pool.query<{ inputs: Record<string, number> }>(
+      `SELECT inputs FROM meta.analysis_runs WHERE kind = 'conflicts' ORDER BY id DESC LIMIT 1`,
+    )).rows[0]!.inputs;
+    // The import job is done at the publish: no analysis ran inside it.
+    expect((await lastRunInputs()).stbhhx).to.equal(1);
+    const refreshed = await analyseAfterPublish(pool, config, 'stbhhx', silentLogger);
+    expect(refreshed?.conflicts?.inputs.stbhhx).to.equal(2);
+    expect(await lastRunInputs()).to.deep.include({ stbhhx: 2 });
     const { rows: runs } = await pool.query<{ inputs: Record<string, number>; output_version: number }>(
       `SELECT inputs, output_version FROM meta.analysis_runs WHERE kind = 'conflicts' ORDER BY id DESC LIMIT 1`,
     );

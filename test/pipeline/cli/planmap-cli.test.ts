@@ -27,6 +27,8 @@ describe('npm run cli (pipeline/cli/planmap-cli)', () => {
     const raw = readConfigFile(resolveConfigFile(undefined)) as Record<string, unknown>;
     raw.pipeline = { importRoots: [join(dir, 'inbox')] };
     (raw.datasets as Record<string, unknown>[]).find((dataset) => dataset.id === 'landuse')!.source = { path: 'dltb' };
+    // The fixture's parcels have no ZLDWDM; the analysis after an import counts them by BSM instead.
+    raw.analysis = { ...(raw.analysis as Record<string, unknown>), landuseCountyField: 'BSM' };
     configFile = join(dir, 'planmap.yaml');
     await writeFile(configFile, JSON.stringify(raw));
     pool = await openMigratedPool(testConfig(database.url));
@@ -77,6 +79,12 @@ describe('npm run cli (pipeline/cli/planmap-cli)', () => {
     const run = await cli('import', 'landuse');
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/features read 10, loaded 10, rejected 0/).and.match(/QA passed/).and.match(/landuse: version 1 is live/);
+    // The analysis follows the import (it is not part of importDataset): awaited and reported.
+    expect(run.stdout + run.stderr).to.match(/landuse: refreshing the analysis/).and.match(/analysis refreshed in [0-9.]+ s: conflicts run [0-9]+/);
+    const { rows } = await pool.query<{ inputs: Record<string, number> }>(
+      `SELECT inputs FROM meta.analysis_runs WHERE kind = 'conflicts' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1`,
+    );
+    expect(rows[0]?.inputs.landuse).to.equal(1);
   });
 
   it('exits 3 when QA fails, and publishes nothing', async () => {

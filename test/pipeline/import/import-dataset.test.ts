@@ -54,6 +54,15 @@ describe('importDataset (pipeline/import)', () => {
     return rows.map((row) => row.tablename);
   }
 
+  /** Version tables of landuse that no meta.dataset_versions row names. */
+  async function versionTablesWithoutRow(): Promise<string[]> {
+    const { rows } = await pool.query<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'data' AND tablename ~ '^landuse__v[0-9]+$'
+          AND tablename NOT IN (SELECT table_name FROM meta.dataset_versions)`,
+    );
+    return rows.map((row) => row.tablename);
+  }
+
   describe('given a GBK Shapefile without .cpg in Gauss-Kruger zone 39 (EPSG:4527)', () => {
     it('publishes version 1 with the attributes exact and the geometry in EPSG:4490 within 1 mm of the source', async () => {
       await deliver('DLTB', parcelRow(20));
@@ -87,6 +96,10 @@ describe('importDataset (pipeline/import)', () => {
       expect(finding!.examples[0]!.feature).to.equal(1);
       expect(await liveState()).to.deep.equal(before);
       expect(await leftoverTables()).to.deep.equal([]);
+      // The version filled beside QA was rolled back: no table, no version row, no number used.
+      expect(await versionTablesWithoutRow()).to.deep.equal([]);
+      const { rows } = await pool.query<{ versions: number }>(`SELECT count(*)::int AS versions FROM meta.dataset_versions WHERE dataset_id = 'landuse'`);
+      expect(rows[0]!.versions).to.equal(before.version ?? 0);
     });
   });
 
