@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Pool } from '../../../core/db/pool.js';
 import { stagingTableDdl } from '../../../pipeline/load/copy-to-staging.js';
-import { workTableDdl } from '../../../pipeline/load/prepare-geometries.js';
-import { createTestDatabase, openMigratedPool, testConfig, type TestDatabase } from '../../support/test-database.js';
+import { fillWorkTable, workTableDdl } from '../../../pipeline/load/prepare-geometries.js';
+import { createTestDatabase, openMigratedPool, silentLogger, testConfig, type TestDatabase } from '../../support/test-database.js';
 
 /**
  * The work table computes ST_MakeValid only for invalid geometries and the ellipsoidal area
@@ -64,4 +64,24 @@ describe('workTableDdl (pipeline/load)', () => {
       });
     });
   }
+
+  describe('fillWorkTable (two connections, a half of the rows each)', () => {
+    it('makes the same table as workTableDdl, row for row and column for column', async () => {
+      const client = await pool.connect();
+      try {
+        await fillWorkTable(client, pool, silentLogger, 'public.work_in_lanes', 'public.staging');
+      } finally {
+        client.release();
+      }
+      const columns = async (table: string) => (await pool.query<{ name: string; type: string }>(
+        `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 ORDER BY attnum`, [table],
+      )).rows;
+      expect(await columns('public.work_in_lanes')).to.deep.equal(await columns('public.work'));
+      const { rows } = await pool.query<{ differing: number; rows: number }>(
+        `SELECT (SELECT count(*)::int FROM ((TABLE public.work EXCEPT ALL TABLE public.work_in_lanes) UNION ALL (TABLE public.work_in_lanes EXCEPT ALL TABLE public.work)) d) AS differing,
+                (SELECT count(*)::int FROM public.work_in_lanes) AS rows`,
+      );
+      expect(rows[0]).to.deep.equal({ differing: 0, rows: GEOMETRIES.length });
+    });
+  });
 });
