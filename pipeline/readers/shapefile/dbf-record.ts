@@ -18,6 +18,8 @@ const NUL = 0x00;
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE_TEXT = /^(\d{4})(\d{2})(\d{2})$/;
 const NULL_NUMBER = /^\*+$/;
+/** TextDecoder encodings in which ASCII bytes can mean something else (escape sequences, two-byte units). */
+const NOT_ASCII_COMPATIBLE: ReadonlySet<string> = new Set(['utf-16le', 'utf-16be', 'iso-2022-jp', 'replacement']);
 
 /** Properties of the record, or null when its deletion flag marks it deleted. */
 export type RecordDecoder = (record: Buffer, feature: number) => Record<string, AttributeValue> | null;
@@ -25,6 +27,7 @@ export type RecordDecoder = (record: Buffer, feature: number) => Record<string, 
 export function createRecordDecoder(fields: readonly NamedDbfField[], encoding: DbfEncoding, file: string): RecordDecoder {
   // Fatal: a value that is not valid in the encoding is an error, never replacement characters.
   const decoder = new TextDecoder(encoding.label, { fatal: true, ignoreBOM: true });
+  const asciiReadsAsItself = !NOT_ASCII_COMPATIBLE.has(decoder.encoding);
   return (record, feature) => {
     const flag = record[0];
     if (flag === FLAG_DELETED) return null;
@@ -33,8 +36,9 @@ export function createRecordDecoder(fields: readonly NamedDbfField[], encoding: 
     }
     const properties: Record<string, AttributeValue> = {};
     for (const field of fields) {
-      const value = record.subarray(field.offset, field.offset + field.length);
-      properties[field.name] = field.type === 'C' ? decodeText(value, decoder, encoding, { file, feature, field: field.name }) : parseValue(value, field, { file, feature, field: field.name });
+      properties[field.name] = field.type === 'C'
+        ? decodeText(record, field.offset, field.offset + field.length, decoder, asciiReadsAsItself, encoding, { file, feature, field: field.name })
+        : parseValue(record, field, { file, feature, field: field.name });
     }
     return properties;
   };
@@ -46,12 +50,26 @@ interface ValueLocation {
   readonly field: string;
 }
 
-/** C: trailing spaces (and the NULs some writers pad with) trimmed; blank is null. */
-function decodeText(value: Buffer, decoder: InstanceType<typeof TextDecoder>, encoding: DbfEncoding, location: ValueLocation): string | null {
-  let end = value.length;
-  while (end > 0 && (value[end - 1] === SPACE || value[end - 1] === NUL)) end--;
-  if (end === 0) return null;
-  const bytes = value.subarray(0, end);
+/**
+ * C (bytes `start` to `end` of the record): trailing spaces (and the NULs some writers pad with)
+ * trimmed; blank is null. Text of ASCII bytes only (codes, numbers, most values of a 三调
+ * layer) reads as itself in the encodings that are ASCII supersets (GBK, GB18030, UTF-8, the
+ * single-byte code pages: `asciiReadsAsItself`), so it is taken as Latin-1 without the
+ * decoder, which costs several times more per value.
+ */
+function decodeText(
+  record: Buffer,
+  start: number,
+  end: number,
+  decoder: InstanceType<typeof TextDecoder>,
+  asciiReadsAsItself: boolean,
+  encoding: DbfEncoding,
+  location: ValueLocation,
+): string | null {
+  while (end > start && (record[end - 1] === SPACE || record[end - 1] === NUL)) end--;
+  if (end === start) return null;
+  if (asciiReadsAsItself && isAscii(record, start, end)) return record.toString('latin1', start, end);
+  const bytes = record.subarray(start, end);
   try {
     return decoder.decode(bytes);
   } catch (cause) {
@@ -72,9 +90,25 @@ function encodingHint(encoding: DbfEncoding): string {
   }
 }
 
-function parseValue(value: Buffer, field: NamedDbfField, location: ValueLocation): AttributeValue {
-  const text = value.toString('latin1').replace(/[\s\0]+$/, '').trimStart();
-  if (text === '') return null;
+function isAscii(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/** Latin-1 bytes that String.prototype.trimStart removes (and trimEnd, with NUL, below). */
+function isLatin1Space(byte: number): boolean {
+  return byte === SPACE || (byte >= 0x09 && byte <= 0x0d) || byte === 0xa0;
+}
+
+function parseValue(record: Buffer, field: NamedDbfField, location: ValueLocation): AttributeValue {
+  // The value's Latin-1 text without trailing whitespace and NULs or leading whitespace, found
+  // on the bytes rather than with a regular expression on a string of the whole field.
+  let start = field.offset;
+  let end = field.offset + field.length;
+  while (end > start && (record[end - 1] === NUL || isLatin1Space(record[end - 1]!))) end--;
+  while (start < end && isLatin1Space(record[start]!)) start++;
+  if (start === end) return null;
+  const text = record.toString('latin1', start, end);
   switch (field.type) {
     case 'N':
     case 'F':
