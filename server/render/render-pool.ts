@@ -1,3 +1,4 @@
+import './skia-memory.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,3 +1,4 @@
+import './skia-memory.js';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { paintLayer } from './canvas-painter.js';
