@@ -1,3 +1,4 @@
+import './skia-memory.js';
 import type { Color } from '@maplibre/maplibre-gl-style-spec';
 import { Path2D, type SKRSContext2D } from '@napi-rs/canvas';
 import type { CompiledLayer } from './compiled-style.js';
@@ -139,7 +140,9 @@ function paintLines(paint: PaintContext, layer: CompiledLayer, features: readonl
     const cap = capOf.evaluate(zoom, feature.styleFeature);
     // "fakeround" and "flipbevel" are MapLibre's GPU approximations of round and bevel.
     const join = canvasJoin(joinOf.evaluate(zoom, feature.styleFeature));
-    batches.add(`${color}|${width}|${dashPixels.join(',')}|${cap}|${join}`, feature.svgPath(), () => (path) => {
+    const geometry = feature.linePath(paint.size, strokeReach(width, join, cap, miterLimit));
+    if (geometry === '') continue;
+    batches.add(`${color}|${width}|${dashPixels.join(',')}|${cap}|${join}`, geometry, () => (path) => {
       ctx.strokeStyle = color;
       ctx.lineWidth = width;
       ctx.lineCap = cap;
@@ -151,6 +154,21 @@ function paintLines(paint: PaintContext, layer: CompiledLayer, features: readonl
   }
   batches.drawAll();
 }
+
+/**
+ * How far from its geometry a stroke can colour a pixel: half the width, as far again as a miter
+ * may reach (the miter limit is in half widths) or a square cap's corner, and a pixel of
+ * antialiasing. Rings that stay farther out than this are not drawn (RenderFeature.linePath).
+ */
+function strokeReach(width: number, join: 'round' | 'bevel' | 'miter', cap: 'butt' | 'round' | 'square', miterLimit: number): number {
+  const halfWidth = width / 2;
+  const joinReach = join === 'miter' ? halfWidth * Math.max(1, miterLimit) : halfWidth;
+  const capReach = cap === 'square' ? halfWidth * Math.SQRT2 : halfWidth;
+  return Math.max(joinReach, capReach) + ANTIALIAS_PIXELS;
+}
+
+/** Antialiasing colours at most this far beyond a shape's edge (Skia: under one pixel). */
+const ANTIALIAS_PIXELS = 1;
 
 function canvasJoin(join: string): 'round' | 'bevel' | 'miter' {
   if (join === 'round' || join === 'fakeround') return 'round';
