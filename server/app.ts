@@ -19,7 +19,7 @@ import type { ServerMetrics } from './metrics/server-metrics.js';
 import { createCatalogRouter } from './routes/catalog.js';
 import { createClassesRouter } from './routes/classes-route.js';
 import { createHealthRouter } from './routes/health.js';
-import { createStylesRouter } from './routes/styles-route.js';
+import { createRasterTileRoute, createStylesRouter } from './routes/styles-route.js';
 import { createTileJsonRouter } from './routes/tilejson-route.js';
 import { createVectorTileRoute } from './routes/vector-tiles.js';
 import { createWebRouter } from './routes/web-route.js';
@@ -63,6 +63,9 @@ export function createApp(deps: AppDeps): RequestListener {
     new AccessControl({ config, pool: deps.pool, logger, authenticator: deps.authenticator ?? createAuthenticator({ pool: deps.pool, logger, bootstrapToken: process.env.ADMIN_TOKEN }) });
   const expressApp = createExpressApp({ ...deps, metrics: tileServing.metrics, access });
   const vectorTiles = createVectorTileRoute({ ...deps, ...tileServing, access });
+  // Raster tiles take a fast path of their own too (server/routes/styles-route.ts).
+  const { styles, raster } = deps;
+  const rasterTiles = styles && raster ? createRasterTileRoute({ config, styles, raster, catalog: deps.catalog, access, logger }) : () => false;
   const { maxPathLength } = config.server;
   return withRequestIds(
     logger,
@@ -72,7 +75,7 @@ export function createApp(deps: AppDeps): RequestListener {
         writeError(res, new BadRequestError(`request path longer than ${maxPathLength} characters`), url.slice(0, 80), logger);
         return;
       }
-      if (!vectorTiles.serve(req, res)) expressApp(req, res);
+      if (!vectorTiles.serve(req, res) && !rasterTiles(req, res)) expressApp(req, res);
     },
     (req, res, requestId) => (req.url ?? '').length <= maxPathLength && vectorTiles.serveCachedNow(req, res, requestId),
   );

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { AccessLevel } from '../../core/config/access-schema.js';
 import { strictest } from './access-policy.js';
@@ -32,16 +33,27 @@ export function createAccessMiddleware(access: AccessControl, styleTilesets: (st
     const level = levelOfPath(req.path);
     if (access.cors.answerPreflight(req, res, level)) return;
     try {
-      access.limit(req, res, level === null ? 'admin' : 'tiles');
+      admitRequest(access, req, res, level, req.originalUrl);
     } catch (error) {
       next(error);
       return;
     }
-    const credentialed = req.headers.authorization !== undefined || /[?&]token=/.test(req.originalUrl);
-    if (credentialed) appendVary(res, 'Authorization');
-    access.cors.apply(req, res, level === null ? null : credentialed ? strictest([level, 'internal']) : level);
     next();
   };
+}
+
+/**
+ * A request's admission once its security headers are set and it is not a preflight: the rate
+ * limit (throws TooManyRequestsError; admin paths, `level` null, have their own), then
+ * `Vary: Authorization` when it carries a token, and the CORS headers of its level (the
+ * strictest of it and `internal` for a credentialed request). Shared with the routes that answer
+ * before Express (the raster tile route, server/routes/styles-route.ts).
+ */
+export function admitRequest(access: AccessControl, req: IncomingMessage, res: ServerResponse, level: AccessLevel | null, url: string): void {
+  access.limit(req, res, level === null ? 'admin' : 'tiles');
+  const credentialed = req.headers.authorization !== undefined || /[?&]token=/.test(url);
+  if (credentialed) appendVary(res, 'Authorization');
+  access.cors.apply(req, res, level === null ? null : credentialed ? strictest([level, 'internal']) : level);
 }
 
 function safeDecode(segment: string): string {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { StyleInfo } from '../styles/style-catalog.js';
 import { privateCacheControl, type AccessControl } from './access-control.js';
@@ -25,8 +26,8 @@ export function wmtsAccessHooks(access: AccessControl, styles: () => readonly St
 /** Checks a read of a style's output (style.json, raster tile, WMTS tile); returns the Cache-Control to send. */
 export async function authorizeStyle(
   access: AccessControl,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   styleId: string,
   sourceTilesets: readonly string[],
   action: string,

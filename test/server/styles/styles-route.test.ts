@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request } from 'node:http';
 import sharp from 'sharp';
 import { createApp } from '../../../server/app.js';
 import { jsonBody, listen, rawGet, type RunningServer } from '../../support/http-server.js';
@@ -110,6 +111,26 @@ describe('/styles', () => {
       expect(second.body.length).to.equal(0);
     });
 
+    // Raster tiles skip Express (createRasterTileRoute); these are what its middleware did for them.
+    it('sends the security headers and CORS of the style, with the same image whatever the query', async () => {
+      const plain = await rawGet(`${server.baseUrl}/styles/landuse/${mercatorTile}.png`, { Origin: 'https://map.example' });
+      expect(plain.headers['x-content-type-options']).to.equal('nosniff');
+      expect(plain.headers['content-security-policy']).to.equal("frame-ancestors 'self'");
+      expect(plain.headers['access-control-allow-origin']).to.equal('*');
+      const withQuery = await rawGet(`${server.baseUrl}/styles/landuse/${mercatorTile}.png?v=2`);
+      expect(withQuery.status).to.equal(200);
+      expect(withQuery.body.equals(plain.body)).to.equal(true);
+    });
+
+    it('answers HEAD with the headers of GET and no body', async () => {
+      const got = await rawGet(`${server.baseUrl}/styles/landuse/${mercatorTile}.png`);
+      const head = await headRequest(`${server.baseUrl}/styles/landuse/${mercatorTile}.png`);
+      expect(head.status).to.equal(200);
+      expect(head.headers['content-length']).to.equal(String(got.body.length));
+      expect(head.headers.etag).to.equal(got.headers.etag);
+      expect(head.bodyLength).to.equal(0);
+    });
+
     describe('given bad input, answers before any I/O', () => {
       const cases: [string, number, string][] = [
         ['nonesuch/14/13470/6407.png', 404, 'unknown style "nonesuch"'],
@@ -135,3 +156,16 @@ describe('/styles', () => {
     });
   });
 });
+
+function headRequest(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bodyLength: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'HEAD' }, (response) => {
+      let bodyLength = 0;
+      response.on('data', (chunk: Buffer) => (bodyLength += chunk.length));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, bodyLength }));
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
