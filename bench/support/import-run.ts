@@ -8,12 +8,12 @@ export const CHILD_RESULT_MARKER = 'PLANMAP_IMPORT_RESULT ';
 
 /** What the import child reports (bench/support/import-child.ts). */
 export interface ChildResult {
-  /** Wall time of importDataset alone: read, COPY, repair, QA, publish, and the analysis refresh after it. */
+  /** Wall time of importDataset alone: read, COPY, repair, QA, publish (the import job, done at the publish). */
   readonly seconds: number;
   /**
-   * Of `seconds`, the part after the import job was finished (meta.import_jobs.finished_at):
-   * the refresh of derived datasets and statistics that importDataset runs after a publish
-   * (pipeline/analysis), not part of loading the delivery.
+   * The analysis refresh after the publish (pipeline/analysis: derived datasets, statistics, the
+   * comparison with the previous version), a job of its own that the child runs after the
+   * import as `planmap-cli import` does; 0 when nothing was published. Not in `seconds`.
    */
   readonly analysisSeconds: number;
   readonly featuresRead: number;
@@ -25,8 +25,10 @@ export interface ChildResult {
   readonly phases: readonly PhaseTiming[];
   /** RSS once the modules are loaded, before the import: what the import adds sits on top. */
   readonly rssBeforeBytes: number;
-  /** process.resourceUsage().maxRSS at the end (the kernel's ru_maxrss), in bytes. */
+  /** process.resourceUsage().maxRSS at the end of the import (the kernel's ru_maxrss), in bytes. */
   readonly maxRssBytes: number;
+  /** The same after the analysis refresh. */
+  readonly maxRssBytesWithAnalysis: number;
   /** CPU of the child during importDataset. */
   readonly cpuSeconds: number;
 }
@@ -37,7 +39,7 @@ export interface ImportRun {
   /** 1-based, per side. */
   readonly run: number;
   readonly features: number;
-  /** The import: importDataset for the pipeline, the ogr2ogr process for GDAL. */
+  /** The import: importDataset (to the published version) for the pipeline, the ogr2ogr process for GDAL. */
   readonly seconds: number;
   /** The whole process as the benchmark saw it (start-up and module loading included). */
   readonly processSeconds: number;
