@@ -31,11 +31,21 @@ const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 export function createServerMetrics({ tilesetIds, memoryBytes, processMetrics = true }: ServerMetricsOptions): ServerMetrics {
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
+  // A memory hit is the whole work of most requests (server/routes/cached-tile-now.ts), and an
+  // increment of a labelled counter costs prom-client a label check and a hash: those hits are
+  // counted in a plain number and added when the counter is read (prom-client calls `collect`
+  // before every scrape), so a scrape sees every hit.
+  let memoryHitsPending = 0;
   const lookups = new Counter({
     name: 'planmap_tile_cache_lookups_total',
     help: 'Tile cache lookups by tier and outcome (a miss in one tier goes on to the next).',
     labelNames: ['tier', 'result'] as const,
     registers: [registry],
+    collect() {
+      if (memoryHitsPending === 0) return;
+      this.inc({ tier: 'memory', result: 'hit' }, memoryHitsPending);
+      memoryHitsPending = 0;
+    },
   });
   const corrupt = new Counter({
     name: 'planmap_tile_cache_corrupt_entries_total',
@@ -75,7 +85,8 @@ export function createServerMetrics({ tilesetIds, memoryBytes, processMetrics = 
   return {
     registry,
     lookup(tier, outcome) {
-      (outcome === 'hit' ? hitCounters : missCounters).get(tier)!.inc();
+      if (tier === 'memory' && outcome === 'hit') memoryHitsPending++;
+      else (outcome === 'hit' ? hitCounters : missCounters).get(tier)!.inc();
     },
     corrupt(tier) {
       corruptCounters.get(tier)!.inc();
