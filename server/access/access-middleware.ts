@@ -23,8 +23,7 @@ export function createAccessMiddleware(access: AccessControl, styleTilesets: (st
     const style = /^\/styles\/([^/]+)\//.exec(path);
     if (style) {
       const id = safeDecode(style[1]!);
-      const tilesets = styleTilesets(id);
-      return tilesets ? access.policy.style(id, tilesets).level : 'public';
+      return styleAccessLevel(access, id, styleTilesets(id));
     }
     return 'public';
   };
@@ -54,6 +53,14 @@ export function admitRequest(access: AccessControl, req: IncomingMessage, res: S
   const credentialed = req.headers.authorization !== undefined || /[?&]token=/.test(url);
   if (credentialed) appendVary(res, 'Authorization');
   access.cors.apply(req, res, level === null ? null : credentialed ? strictest([level, 'internal']) : level);
+}
+
+/**
+ * The level of a style's output (style.json, raster tiles): that of its tilesets. A style that
+ * does not exist is answered 404 by its route, as public.
+ */
+export function styleAccessLevel(access: AccessControl, styleId: string, tilesets: readonly string[] | null | undefined): AccessLevel {
+  return tilesets ? access.policy.style(styleId, tilesets).level : 'public';
 }
 
 function safeDecode(segment: string): string {

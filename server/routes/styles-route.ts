@@ -14,7 +14,7 @@ import { STYLE_ID_PATTERN, type StyleCatalog, type StyleInfo } from '../styles/s
 import { publicStyle, type TilesetLookup } from '../styles/public-style.js';
 import { shortestCacheControl } from './cache-control.js';
 import { withQueryToken, type AccessControl, type Caller } from '../access/access-control.js';
-import { admitRequest } from '../access/access-middleware.js';
+import { admitRequest, styleAccessLevel } from '../access/access-middleware.js';
 import { authorizeStyle } from '../access/wmts-access.js';
 import { setPageSecurityHeaders } from '../access/security-headers.js';
 import type { RouteHandler } from './vector-tiles.js';
@@ -105,8 +105,7 @@ export function createRasterTileRoute({ logger, ...deps }: RasterTileRouteDeps):
     const serve = async () => {
       setPageSecurityHeaders(res);
       const styleId = decodeSegment(match[1]!);
-      const tilesets = styles.list().find((style) => style.id === styleId)?.sourceTilesets;
-      const level = tilesets ? access.policy.style(styleId, tilesets).level : 'public';
+      const level = styleAccessLevel(access, styleId, styles.list().find((style) => style.id === styleId)?.sourceTilesets);
       admitRequest(access, req, res, level, url);
       const segments = pathname.slice('/styles/'.length).split('/').map(decodeSegment);
       await sendRasterTile(req, res, parseRasterTilePath(segments), deps, clientGone);
