@@ -12,7 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 const [portArg, root, tilesetId, headersJson] = process.argv.slice(2);
 if (!portArg || !root || !tilesetId || !headersJson) {
@@ -31,7 +31,7 @@ const tilesetRoot = join(root, 'tiles', tilesetId);
 for (const entry of await readdir(tilesetRoot, { recursive: true })) {
   if (!entry.endsWith('.mvt.gz')) continue;
   const body = await readFile(join(tilesetRoot, entry));
-  const path = `/tiles/${tilesetId}/${relative('.', entry).slice(0, -'.gz'.length)}`;
+  const path = `/tiles/${tilesetId}/${entry.slice(0, -'.gz'.length)}`;
   tiles.set(path, { body, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"` });
 }
 
